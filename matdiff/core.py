@@ -1,0 +1,64 @@
+"""The pipeline end to end: text in, simplified derivative in a layout out.
+
+grammar → parse → shapes → differential → derivative → simplify → layout. The
+renderers and the command line take a `Result` from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .derivative import Derivative, derive
+from .errors import MatdiffError, UsageError
+from .expr import Expr, Sym
+from .layout import LAYOUTS, to_layout
+from .parse import parse
+from .shapes import Declarations, Typed, check
+from .simplify import simplify
+
+
+@dataclass(frozen=True)
+class Result:
+    """A derivative and everything it was made from."""
+
+    source: str
+    wrt: str
+    layout: str
+    typed: Typed
+    derivative: Derivative     # unsimplified, numerator layout
+    numerator: Expr            # simplified, numerator layout
+    expr: Expr                 # simplified, in `layout`
+
+    @property
+    def kind(self) -> str:
+        return self.derivative.kind
+
+    @property
+    def var(self) -> Sym:
+        return self.derivative.var
+
+    @property
+    def function(self) -> Expr:
+        return self.typed.expr
+
+
+def analyse(source: str, decls: Declarations | None = None, wrt: str | None = None) -> Typed:
+    """Parse and check `source`; with `wrt`, also fix the variable's kind and shape."""
+    try:
+        return check(parse(source), source, decls, wrt)
+    except MatdiffError as e:
+        raise e.with_source(source)
+
+
+def differentiate(source: str, wrt: str, layout: str = "numerator",
+                  decls: Declarations | None = None) -> Result:
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown layout {layout!r}; use numerator or denominator")
+    typed = analyse(source, decls, wrt)
+    try:
+        raw = derive(typed.expr, typed.wrt)
+        numerator = simplify(raw.expr)
+        expr = to_layout(numerator, layout)
+    except MatdiffError as e:
+        raise e.with_source(source)
+    return Result(source, wrt, layout, typed, raw, numerator, expr)

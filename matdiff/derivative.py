@@ -1,0 +1,257 @@
+"""Reading the derivative off the differential (stage 4 of the pipeline).
+
+With d f linear in dX, the derivative in numerator layout is the G or J of
+  d f = G dt                 (by a scalar t: G has the shape of f),
+  d f = tr(G dX) = G dx      (a scalar f by a matrix X or a vector x),
+  d f = J dx                 (a vector f by a vector x: J is the Jacobian).
+By a scalar, G is d f at dt = 1. For a scalar f, `adjoint` pushes a cotangent C
+down the tree, ⟨C, E⟩ = tr(Cᵀ E), until it reaches dX: then d f = ⟨C, dX⟩ and
+G = Cᵀ. For a vector f, `jacobian` builds J with J(A u) = A J(u) and friends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import build as B
+from . import calculus
+from .differential import differential
+from .errors import UnsupportedError
+from .expr import (SCALAR, Add, Cross, Diag, Diff, Expr, Frechet, Had, Ident, Kron, Mul, Num,
+                   Skew, Sym, T, Tr, derivative_shape, map_leaves)
+from .functions import MATRIX_FUNCTIONS
+from .textform import to_text
+
+ONE = Num(Fraction(1))
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """A derivative in numerator layout, before simplification."""
+
+    expr: Expr            # d f / d var, numerator layout
+    function: Expr        # f
+    var: Sym
+    differential: Expr    # d f, linear in Diff(var)
+    kind: str             # e.g. "scalar-by-matrix"
+
+
+def kind_name(e: Expr) -> str:
+    return "scalar" if e.is_scalar else "vector" if e.is_vector else "matrix"
+
+
+def derivative_kind(f: Expr, var: Sym) -> str:
+    return f"{kind_name(f)}-by-{kind_name(var)}"
+
+
+def derive(f: Expr, var: Sym) -> Derivative:
+    """The numerator-layout derivative of f with respect to var."""
+    kind = derivative_kind(f, var)
+    if derivative_shape(f.shape, var.shape) is None:
+        raise UnsupportedError(
+            f"the derivative of a {kind_name(f)} with respect to the {kind_name(var)} {var.name} "
+            "is a tensor of order 3 or 4; matdiff derives scalars, vectors and matrices by a "
+            "scalar, scalars by a vector or a matrix, and vectors by a vector")
+    df = differential(f, var)
+    if var.is_scalar:
+        g = map_leaves(df, lambda leaf: ONE if isinstance(leaf, Diff) else leaf)
+        pending = next((x for x in g.walk() if isinstance(x, Frechet)), None)
+        if pending is not None:
+            raise _frechet_error(pending)
+    elif f.is_scalar:
+        g = B.transpose(gradient(df, var))
+    else:
+        g = jacobian(df, var)
+    return Derivative(g, f, var, df, kind)
+
+
+def _frechet_error(e: Frechet) -> UnsupportedError:
+    return UnsupportedError(
+        f"d {e.name}(U) for U = {to_text(e.arg)} has no closed matrix form, because dU = "
+        f"{to_text(e.darg)} need not commute with U; it has one under a trace "
+        f"(tr({e.name}(U))) or when U = t A")
+
+
+# ---------------------------------------------------------------------------
+# scalar functions: d f = ⟨C, dX⟩
+
+
+def gradient(df: Expr, var: Sym) -> Expr:
+    """C with d f = ⟨C, dX⟩ = tr(Cᵀ dX): the derivative in denominator layout."""
+    acc: list[Expr] = []
+    if df.has_diff:
+        adjoint(df, ONE, acc)
+    return B.add(*acc) if acc else B.zero(var.shape)
+
+
+def inner(c: Expr, m: Expr) -> Expr:
+    """⟨C, M⟩ = tr(Cᵀ M) for C and M of one shape."""
+    if c.is_scalar:
+        return B.mul(c, m)
+    if c.is_col:
+        return B.mul(B.transpose(c), m)
+    if c.is_row:
+        return B.mul(m, B.transpose(c))
+    return B.trace(B.mul(B.transpose(c), m))
+
+
+def _dependent(factors) -> int:
+    idx = [i for i, f in enumerate(factors) if f.has_diff]
+    if len(idx) != 1:
+        raise AssertionError("differential is not linear in dX")
+    return idx[0]
+
+
+def _identity_multiple(c: Expr):
+    """s if C = s·I (s a scalar expression), else None."""
+    if isinstance(c, Ident):
+        return ONE
+    if isinstance(c, Mul) and len(c.chain) == 1 and isinstance(c.chain[0], Ident):
+        return B.mul(*[f for f in c.factors if f.is_scalar])
+    return None
+
+
+def adjoint(e: Expr, c: Expr, acc: list) -> None:
+    """Push the cotangent C of e (⟨C, e⟩ is a term of d f) down to dX."""
+    if isinstance(e, Diff):
+        acc.append(c)
+    elif isinstance(e, Add):
+        for t in e.terms:
+            if t.has_diff:
+                adjoint(t, c, acc)
+    elif isinstance(e, Mul):
+        fs = e.factors
+        i = _dependent(fs)
+        f = fs[i]
+        others = fs[:i] + fs[i + 1:]
+        scal = B.mul(*[x for x in others if x.is_scalar]) if others else ONE
+        if f.is_scalar:
+            rest = [x for x in others if not x.is_scalar]
+            m = B.mul(*rest) if rest else ONE
+            adjoint(f, B.mul(scal, inner(c, m)), acc)
+        else:
+            chain = e.chain
+            j = next(k for k, x in enumerate(chain) if x is f or x == f)
+            left, right = chain[:j], chain[j + 1:]
+            parts = [scal]
+            if left:
+                parts.append(B.transpose(B.mul(*left)))
+            parts.append(c)
+            if right:
+                parts.append(B.transpose(B.mul(*right)))
+            adjoint(f, B.mul(*parts), acc)
+    elif isinstance(e, T):
+        adjoint(e.arg, B.transpose(c), acc)
+    elif isinstance(e, Tr):
+        adjoint(e.arg, B.mul(c, Ident(e.arg.rows)), acc)
+    elif isinstance(e, Had):
+        i = _dependent(e.factors)
+        others = e.factors[:i] + e.factors[i + 1:]
+        adjoint(e.factors[i], B.had(c, *others), acc)
+    elif isinstance(e, Cross):
+        if e.b.has_diff:          # ⟨C, a × g⟩ = g · (C × a)
+            adjoint(e.b, B.cross(c, e.a), acc)
+        else:                     # ⟨C, g × b⟩ = g · (b × C)
+            adjoint(e.a, B.cross(e.b, c), acc)
+    elif isinstance(e, Kron):
+        adjoint_kron(e, c, acc)
+    elif isinstance(e, Frechet):
+        s = _identity_multiple(c)
+        if s is None:
+            raise UnsupportedError(
+                f"the Fréchet derivative of {e.name}({to_text(e.arg)}) has a closed form only "
+                "under a trace (tr(g(U)))")
+        gprime = calculus.derivative(MATRIX_FUNCTIONS[e.name], e.arg, "matrix")
+        adjoint(e.darg, B.mul(s, B.transpose(gprime)), acc)
+    elif isinstance(e, Diag):
+        if isinstance(c, Diag):   # ⟨diag(h), diag(g)⟩ = hᵀ g
+            adjoint(e.arg, c.arg, acc)
+        else:
+            raise UnsupportedError(f"cannot express the gradient through diag({to_text(e.arg)}) "
+                                   "with matdiff's operations")
+    else:
+        raise UnsupportedError(f"cannot read a derivative through {type(e).__name__} "
+                               f"({to_text(e)})")
+
+
+def adjoint_kron(e: Kron, c: Expr, acc: list) -> None:
+    """⟨P ⊗ Q, A ⊗ G⟩ = tr(Pᵀ A) ⟨Q, G⟩, and I = I ⊗ I (§6.1: ∂tr(A ⊗ X)/∂X = tr(A) I)."""
+    s = _identity_multiple(c)
+    if s is not None:
+        p, q = Ident(e.a.rows), Ident(e.b.rows)
+    elif isinstance(c, Kron):
+        s, p, q = ONE, c.a, c.b
+    else:
+        raise UnsupportedError("cannot read a derivative through a Kronecker product here "
+                               f"({to_text(e)})")
+    if e.b.has_diff:
+        adjoint(e.b, B.mul(s, inner(p, e.a), q), acc)
+    else:
+        adjoint(e.a, B.mul(s, inner(q, e.b), p), acc)
+
+
+# ---------------------------------------------------------------------------
+# vector functions: d f = J dx
+
+
+def _vec(v: Expr) -> Expr:
+    return B.transpose(v) if v.is_row else v
+
+
+def jacobian(df: Expr, var: Sym) -> Expr:
+    """J with d f = J dx for a vector f (a column or a row) and a vector x."""
+    f_len = df.rows if df.is_col else df.cols
+    if not df.has_diff:
+        return B.zero((f_len, var.rows))
+    return jac(df, var)
+
+
+def jac(e: Expr, var: Sym) -> Expr:
+    if isinstance(e, Diff):
+        return Ident(var.rows)
+    if isinstance(e, T):
+        return jac(e.arg, var)
+    if isinstance(e, Add):
+        return B.add(*(jac(t, var) for t in e.terms if t.has_diff))
+    if isinstance(e, Mul):
+        fs = e.factors
+        i = _dependent(fs)
+        f = fs[i]
+        others = fs[:i] + fs[i + 1:]
+        scal = [x for x in others if x.is_scalar]
+        if f.is_scalar:
+            rest = [x for x in others if not x.is_scalar]
+            row = B.transpose(gradient(f, var))
+            return B.mul(*scal, _vec(B.mul(*rest)), row)
+        chain = e.chain
+        j = next(k for k, x in enumerate(chain) if x is f or x == f)
+        left, right = chain[:j], chain[j + 1:]
+        if f.is_col and not right:
+            return B.mul(*scal, *left, jac(f, var))
+        if f.is_row and not left:
+            tail = [B.transpose(B.mul(*right))] if right else []
+            return B.mul(*scal, *tail, jac(f, var))
+        if isinstance(f, Diag) and right:          # diag(g) r = g ∘ r
+            r = B.mul(*right)
+            return jac(B.mul(*scal, *left, B.had(f.arg, r)), var)
+        if isinstance(f, Diag) and left:           # l diag(g) = (lᵀ ∘ g)ᵀ
+            lt = B.transpose(B.mul(*left))
+            return jac(B.mul(*scal, B.transpose(B.had(lt, f.arg))), var)
+        if isinstance(f, Skew) and right:          # skew(g) r = g × r
+            return jac(B.mul(*scal, *left, B.cross(f.arg, B.mul(*right))), var)
+        raise UnsupportedError(f"cannot write the Jacobian of {to_text(e)} as a matrix product")
+    if isinstance(e, Had):
+        i = _dependent(e.factors)
+        others = e.factors[:i] + e.factors[i + 1:]
+        weight = _vec(B.had(*others))
+        return B.mul(B.diag(weight), jac(e.factors[i], var))
+    if isinstance(e, Cross):
+        if e.b.has_diff:                            # a × db = skew(a) db
+            return B.mul(B.skew(e.a), jac(e.b, var))
+        return B.neg(B.mul(B.skew(e.b), jac(e.a, var)))   # da × b = −skew(b) da
+    if isinstance(e, Kron):
+        if e.a.has_diff:                            # (J da) ⊗ b = (J ⊗ b) dx
+            return B.kron(jac(e.a, var), _vec(e.b))
+        return B.kron(_vec(e.a), jac(e.b, var))     # a ⊗ (J db) = (a ⊗ J) dx
+    raise UnsupportedError(f"cannot read a Jacobian through {type(e).__name__} ({to_text(e)})")

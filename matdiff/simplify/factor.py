@@ -1,0 +1,125 @@
+"""Factoring: take a common factor out of the terms of a sum when that shortens it.
+
+x xᵀ... : xᵀA + xᵀAᵀ = xᵀ(A + Aᵀ) (§3), X A + X Aᵀ = X(A + Aᵀ) (§6.1). A scalar
+1x1 product next to a vector may be moved into the chain, in either orientation,
+to expose a factor: (aᵀx) bᵀ + (xᵀb) aᵀ = xᵀ(a bᵀ + b aᵀ) (§3). The rule fires
+only when the printed result is strictly shorter, which is its termination measure.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import build as B
+from ..expr import SCALAR, Add, Expr, Ident, Mul, Num
+from ..textform import text_len
+from .keys import key
+
+# a term as (coefficient, scalar factors, chain)
+Parts = tuple
+
+
+def parts(t: Expr) -> Parts:
+    if isinstance(t, Num):
+        return t.value, [], []
+    if isinstance(t, Mul) and not (t.is_scalar and not t.scalars and t.coeff == 1):
+        return t.coeff, list(t.scalars), list(t.chain)
+    if t.is_scalar:
+        return Fraction(1), [t], []
+    return Fraction(1), [], [t]
+
+
+def _is_chain_scalar(s: Expr) -> bool:
+    return isinstance(s, Mul) and s.is_scalar and not s.scalars and s.coeff == 1
+
+
+def _orientations(s: Mul, normal_transpose) -> list[list[Expr]]:
+    fwd = list(s.chain)
+    back = [normal_transpose(f) for f in reversed(s.chain)]
+    return [fwd, back]
+
+
+def _options(p: Parts, side: str, normal_transpose):
+    """(factor, remaining parts) pairs: ways to show a factor at one end of the term."""
+    c, scal, chain = p
+    out = []
+    if chain:
+        if side == "left":
+            out.append((chain[0], (c, scal, chain[1:])))
+        else:
+            out.append((chain[-1], (c, scal, chain[:-1])))
+        edge_is_one = chain[0].rows == 1 if side == "left" else chain[-1].cols == 1
+        if edge_is_one:
+            for i, s in enumerate(scal):
+                if not _is_chain_scalar(s):
+                    continue
+                rest_scal = scal[:i] + scal[i + 1:]
+                for seq in _orientations(s, normal_transpose):
+                    if side == "left":
+                        out.append((seq[0], (c, rest_scal, seq[1:] + chain)))
+                    else:
+                        out.append((seq[-1], (c, rest_scal, chain + seq[:-1])))
+    for i, s in enumerate(scal):
+        out.append((s, (c, scal[:i] + scal[i + 1:], chain)))
+    return out
+
+
+def _rebuild(p: Parts, shape) -> Expr:
+    """The remaining factors of a term as an expression of `shape` (I where none remain)."""
+    c, scal, chain = p
+    if not chain and tuple(shape) != SCALAR:
+        chain = [Ident(shape[0])]
+    return B.mul(Num(c), *scal, *chain)
+
+
+def factor_sum(e: Expr, normal_transpose):
+    if not isinstance(e, Add) or len(e.terms) < 2:
+        return None
+    terms = list(e.terms)
+    ps = [parts(t) for t in terms]
+    best, best_len = None, text_len(e)
+    for side in ("left", "right"):
+        cands: dict = {}
+        for i, p in enumerate(ps):
+            seen = set()
+            for fac, rest in _options(p, side, normal_transpose):
+                k = key(fac)
+                if k in seen:
+                    continue
+                seen.add(k)
+                cands.setdefault(k, []).append((i, fac, rest))
+        for k, hits in cands.items():
+            if len(hits) < 2:
+                continue
+            fac = hits[0][1]
+            if fac.is_scalar and isinstance(fac, Num):
+                continue
+            idx = {i for i, _, _ in hits}
+            inner_terms = []
+            for i, f, rest in hits:
+                if fac.is_scalar:
+                    shape = terms[i].shape
+                elif side == "left":
+                    shape = (fac.cols, terms[i].cols)
+                else:
+                    shape = (terms[i].rows, fac.rows)
+                inner_terms.append(_rebuild(rest, shape))
+            inner = B.add(*inner_terms)
+            if fac.is_scalar:
+                grouped = B.mul(fac, inner)
+            elif side == "left":
+                grouped = B.mul(fac, inner)
+            else:
+                grouped = B.mul(inner, fac)
+            first = min(idx)
+            new_terms = []
+            for i, t in enumerate(terms):
+                if i == first:
+                    new_terms.append(grouped)
+                elif i not in idx:
+                    new_terms.append(t)
+            cand = B.add(*new_terms)
+            n = text_len(cand)
+            if n < best_len:
+                best, best_len = cand, n
+    return best

@@ -1,0 +1,82 @@
+"""Presentation: choose among equal normal forms the one that reads best.
+
+The normal form keeps every transpose on a leaf, as the seed mostly writes its
+results (B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ). Where that lengthens the result, a transpose
+is pulled back over a sum ((x − a)ᵀ rather than (xᵀ − aᵀ), §3) or over an
+element-wise operation (sin(x)ᵀ, (a ∘ exp(x))ᵀ). Every rule here either lowers
+the number of transposes or only reorders the terms of a sum into a fixed
+order, so the engine's fixed point exists.
+"""
+
+from __future__ import annotations
+
+from .. import build as B
+from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, Mul, T
+from ..textform import neg_parts, text_len
+from .keys import key, tkey
+
+
+def count_transposes(e: Expr) -> int:
+    return sum(1 for x in e.walk() if isinstance(x, T))
+
+
+def _pulled(e: Expr, normal_transpose):
+    """(e's transpose in normal form)ᵀ when that has fewer transposes than e, else None."""
+    inner = normal_transpose(e)
+    if count_transposes(inner) < count_transposes(e):
+        return T(inner)
+    return None
+
+
+def make_rules(normal_transpose):
+    def pull_transpose_over_sum(e: Expr):
+        """xᵀ − aᵀ → (x − a)ᵀ when strictly shorter. Decreases: transposes."""
+        if not isinstance(e, Add) or e.is_scalar:
+            return None
+        alt = _pulled(e, normal_transpose)
+        if alt is not None and text_len(alt) < text_len(e):
+            return alt
+        return None
+
+    def pull_transpose_in_product(e: Expr):
+        """A sum inside a product needs parentheses, so (xᵀ − aᵀ) M → (x − a)ᵀ M is
+        shorter. Decreases: transposes."""
+        if not isinstance(e, Mul):
+            return None
+        for i, f in enumerate(e.factors):
+            if isinstance(f, Add) and not f.is_scalar:
+                alt = _pulled(f, normal_transpose)
+                if alt is not None and text_len(alt) < text_len(f) + 2:
+                    fs = list(e.factors)
+                    fs[i] = alt
+                    return B.mul(*fs)
+        return None
+
+    def pull_transpose_over_elementwise(e: Expr):
+        """sin(xᵀ) → sin(x)ᵀ, cos(xᵀ) ∘ xᵀAᵀ → (cos(x) ∘ A x)ᵀ when not longer.
+        Decreases: transposes."""
+        if not isinstance(e, (Had, Fn, HadPow, MatFn)) or e.is_scalar:
+            return None
+        alt = _pulled(e, normal_transpose)
+        if alt is not None and text_len(alt) <= text_len(e):
+            return alt
+        return None
+
+    def order_terms(e: Expr):
+        """A positive term first (b − a, not −a + b); of a pair M + Mᵀ, the one with fewer
+        transposes first. Reorders only: each fires at most once on a sum."""
+        if not isinstance(e, Add):
+            return None
+        terms = list(e.terms)
+        if neg_parts(terms[0])[0]:
+            for i, t in enumerate(terms):
+                if not neg_parts(t)[0]:
+                    return B.add(t, *terms[:i], *terms[i + 1:])
+        if len(terms) == 2 and key(terms[0]) == tkey(terms[1]):
+            a, b = terms
+            if count_transposes(b) < count_transposes(a):
+                return B.add(b, a)
+        return None
+
+    return (pull_transpose_over_sum, pull_transpose_in_product,
+            pull_transpose_over_elementwise, order_terms)

@@ -1,0 +1,267 @@
+"""The plain-text form of an expression, in matdiff's own input syntax.
+
+`to_text` is the inverse of parsing: its output parses back to the same
+expression. It belongs to the expression stage because every later stage needs
+it: the simplifier measures candidate forms by the length of their text, and the
+renderers start from the same layout of factors (`split_mul`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Frechet, Had,
+                   HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
+                   Skew, Sym, T, Tr, Zero)
+
+# precedence: higher binds tighter
+P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX, P_ATOM = 1, 2, 3, 4, 5
+
+
+def format_number(q: Fraction) -> str:
+    """Integers as integers; fractions with a finite decimal expansion as decimals."""
+    if q.denominator == 1:
+        return str(q.numerator)
+    d = q.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d == 1:
+        text = f"{float(q):.15g}"
+        if Fraction(text) == q:
+            return text
+    return f"{q.numerator}/{q.denominator}"
+
+
+def format_exponent(p: Fraction) -> str:
+    if p.denominator == 1:
+        return str(p.numerator)
+    return f"({p.numerator}/{p.denominator})"
+
+
+def split_mul(e: Mul):
+    """(sign, numerator factors, denominator factors) of a product, for printing.
+
+    The coefficient's numerator stays in front, its denominator and every scalar
+    factor with a negative power go below the line (with the power made positive).
+    """
+    c = e.coeff
+    sign = -1 if c < 0 else 1
+    c = abs(c)
+    top: list = []
+    bottom: list = []
+    if c.numerator != 1:
+        top.append(Num(Fraction(c.numerator)))
+    if c.denominator != 1:
+        bottom.append(Num(Fraction(c.denominator)))
+    for f in e.factors:
+        if isinstance(f, Num):
+            continue
+        if isinstance(f, Pow) and f.exp < 0:
+            bottom.append(f.base if f.exp == -1 else Pow(f.base, -f.exp))
+        else:
+            top.append(f)
+    return sign, top, bottom
+
+
+def neg_parts(e: Expr):
+    """(negative?, magnitude) of a term of a sum."""
+    if isinstance(e, Mul) and e.coeff < 0:
+        return True, e
+    if isinstance(e, Num) and e.value < 0:
+        return True, Num(-e.value)
+    return False, e
+
+
+class TextPrinter:
+    """Prints expressions; subclasses (pretty, LaTeX) override the leaf and operator
+    spellings and keep the precedence logic."""
+
+    transpose_mark = "^T"
+    paren_open = "("
+    times = " "
+    explicit_times = "*"
+    hadamard = " .* "
+
+    # -- entry ---------------------------------------------------------------
+    def __call__(self, e: Expr) -> str:
+        return self.p(e, 0)
+
+    def prec(self, e: Expr) -> int:
+        if isinstance(e, Add):
+            return P_SUM
+        if isinstance(e, Mul):
+            return P_PRODUCT
+        if isinstance(e, Had):
+            return P_PRODUCT
+        if isinstance(e, Num):
+            if e.value < 0:
+                return P_UNARY
+            return P_ATOM if e.value.denominator == 1 or "/" not in format_number(e.value) else P_PRODUCT
+        if isinstance(e, (T, Pow, MatPow, HadPow)):
+            return P_POSTFIX
+        return P_ATOM
+
+    def p(self, e: Expr, min_prec: int) -> str:
+        text = self.raw(e)
+        if self.prec(e) < min_prec:
+            return self.paren(text)
+        return text
+
+    def paren(self, text: str) -> str:
+        return f"({text})"
+
+    # -- nodes -----------------------------------------------------------------
+    def raw(self, e: Expr) -> str:
+        meth = getattr(self, "p_" + type(e).__name__)
+        return meth(e)
+
+    def p_Sym(self, e: Sym) -> str:
+        return e.name
+
+    def p_Num(self, e: Num) -> str:
+        return format_number(e.value)
+
+    def p_Ident(self, e: Ident) -> str:
+        return "I"
+
+    def p_Zero(self, e: Zero) -> str:
+        return "0"
+
+    def p_Diff(self, e: Diff) -> str:
+        return "d" + self.p(e.var, P_ATOM)
+
+    def p_Call(self, e: Call) -> str:
+        return f"{e.name}({', '.join(self.p(a, 0) for a in e.args)})"
+
+    def p_Deriv(self, e: Deriv) -> str:
+        wrt = e.wrt.name
+        return f"d{e.fn.name}/d{wrt}"
+
+    def p_Add(self, e: Add) -> str:
+        out = ""
+        for i, term in enumerate(e.terms):
+            negative, mag = neg_parts(term)
+            if i == 0:
+                out = self.p(term, P_SUM)
+            elif negative:
+                out += " - " + self.p(self._abs(mag), P_SUM + 1 if isinstance(mag, Add) else P_SUM)
+            else:
+                out += " + " + self.p(term, P_SUM + 1 if isinstance(term, Add) else P_SUM)
+        return out
+
+    def _abs(self, e: Expr) -> Expr:
+        if isinstance(e, Mul) and e.coeff < 0:
+            factors = tuple(f for f in e.factors if not isinstance(f, Num))
+            c = -e.coeff
+            if c != 1:
+                factors = (Num(c),) + factors
+            if len(factors) == 1:
+                return factors[0]
+            return Mul(factors)
+        return e
+
+    def join_factors(self, factors: list[Expr]) -> str:
+        """Juxtapose printed factors; a name followed by '(' would read as a call, so
+        there the product is written with an explicit '*'."""
+        out = ""
+        prev = None
+        for f in factors:
+            part = self.factor_text(f)
+            if not out:
+                out = part
+            elif part.startswith(self.paren_open) and isinstance(prev, (Sym, Deriv)):
+                out += self.explicit_times + part
+            else:
+                out += self.times + part
+            prev = f
+        return out
+
+    def factor_text(self, f: Expr) -> str:
+        return self.p(f, P_UNARY + 1 if not isinstance(f, Num) else P_ATOM)
+
+    def p_Mul(self, e: Mul) -> str:
+        sign, top, bottom = split_mul(e)
+        text = self.join_factors(top) if top else "1"
+        if bottom:
+            if len(bottom) == 1:
+                text = self.divide(text, self.p(bottom[0], P_POSTFIX))
+            else:
+                text = self.divide(text, self.paren(self.join_factors(bottom)))
+        return ("-" if sign < 0 else "") + text
+
+    def divide(self, top: str, bottom: str) -> str:
+        return f"{top}/{bottom}"
+
+    def p_T(self, e: T) -> str:
+        return self.p(e.arg, P_ATOM) + self.transpose_mark
+
+    def p_Pow(self, e: Pow) -> str:
+        return self.p(e.base, P_ATOM) + "^" + format_exponent(e.exp)
+
+    def p_MatPow(self, e: MatPow) -> str:
+        if e.n == -1 and isinstance(e.base, T):
+            return self.p(e.base.arg, P_ATOM) + "^-T"
+        return self.p(e.base, P_ATOM) + "^" + str(e.n)
+
+    def func(self, name: str, *args: Expr) -> str:
+        return f"{name}({', '.join(self.p(a, 0) for a in args)})"
+
+    def p_Tr(self, e):
+        return self.func("tr", e.arg)
+
+    def p_Det(self, e):
+        return self.func("det", e.arg)
+
+    def p_LogDet(self, e):
+        return self.func("logdet", e.arg)
+
+    def p_Adj(self, e):
+        return self.func("adj", e.arg)
+
+    def p_Pinv(self, e):
+        return self.func("pinv", e.arg)
+
+    def p_Norm(self, e):
+        return self.func("norm", e.arg)
+
+    def p_Kron(self, e):
+        return self.func("kron", e.a, e.b)
+
+    def p_Cross(self, e):
+        return self.func("cross", e.a, e.b)
+
+    def p_Fn(self, e):
+        return self.func(e.name, e.arg)
+
+    def p_MatFn(self, e):
+        return self.func(e.name, e.arg)
+
+    def p_Diag(self, e):
+        return self.func("diag", e.arg)
+
+    def p_Skew(self, e):
+        return self.func("skew", e.arg)
+
+    def p_Had(self, e: Had) -> str:
+        return self.hadamard.join(self.p(f, P_POSTFIX) for f in e.factors)
+
+    def p_HadPow(self, e: HadPow) -> str:
+        return self.p(e.base, P_ATOM) + ".^" + format_exponent(e.exp)
+
+    def p_Frechet(self, e: Frechet) -> str:
+        return f"D{e.name}({self.p(e.arg, 0)})[{self.p(e.darg, 0)}]"
+
+
+_TEXT = TextPrinter()
+
+
+def to_text(e: Expr) -> str:
+    """The expression in matdiff's ASCII input syntax."""
+    return _TEXT(e)
+
+
+def text_len(e: Expr) -> int:
+    """The length of the text form: the simplifier's measure of compactness."""
+    return len(_TEXT(e))
