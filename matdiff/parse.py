@@ -29,12 +29,15 @@ GRAMMAR_CANDIDATES = (
 
 @dataclass(frozen=True)
 class Raw:
-    """A node of the syntax tree: an operator name, children, a payload, a span."""
+    """A node of the syntax tree: an operator name, children, a payload, a span, and
+    how it was spelled where there is a choice ("bars" for |X| and ||x||, the infix
+    symbol for ⊗ ∘ .*), so that results can be written in the user's notation."""
 
     op: str
     args: tuple = ()
     value: object = None
     span: Span = (0, 0)
+    spelling: str = ""
 
 
 def grammar_path() -> Path:
@@ -151,11 +154,11 @@ def _to_raw(tree) -> Raw:
         return Raw("call", raw_args, value=fname, span=span)
     if op == "group":
         inner = sub(0)
-        return Raw(inner.op, inner.args, inner.value, span) if inner.op != "group" else inner
+        return Raw(inner.op, inner.args, inner.value, span, inner.spelling)
     if op in ("add", "sub", "mul", "div", "juxt"):
         return Raw(op, (sub(0), sub(1)), span=span)
     if op in ("hadamard", "kron", "cross"):
-        return Raw(op, (sub(0), sub(-1)), value=str(kids[1]), span=span)
+        return Raw(op, (sub(0), sub(-1)), value=str(kids[1]), span=span, spelling=str(kids[1]))
     if op == "neg":
         return Raw("neg", (sub(0),), span=span)
     if op == "pos":
@@ -174,9 +177,9 @@ def _to_raw(tree) -> Raw:
         text = str(kids[1]).translate(_SUPERSCRIPT_DIGITS)
         return Raw("pow", (sub(0),), value=Fraction(int(text)), span=span)
     if op == "det_bars":
-        return Raw("call", (sub(1),), value="det", span=span)
+        return Raw("call", (sub(1),), value="det", span=span, spelling="bars")
     if op == "norm_bars":
-        return Raw("call", (sub(1),), value="norm", span=span)
+        return Raw("call", (sub(1),), value="norm", span=span, spelling="bars")
     raise AssertionError(f"unknown parse node {op}")
 
 

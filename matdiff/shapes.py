@@ -18,6 +18,7 @@ from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Num, Sym, Zero, de
 from .functions import (ALIASES, BUILTINS, MATRIX_FUNCTIONS, OTHER_FUNCTIONS,
                         SCALAR_FUNCTIONS, canonical)
 from .parse import Raw
+from .textform import PLAIN, TextStyle
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
          "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho",
@@ -200,6 +201,7 @@ class Typed:
     functions: dict          # name -> shape of an abstract function's value
     wrt: Sym | None
     decls: Declarations
+    style: TextStyle = PLAIN
 
     def symbol(self, name: str) -> Sym:
         return self.symbols[name]
@@ -535,6 +537,26 @@ class Checker:
         return B.hadpow(self.visit(ra), raw.value)
 
 
+def text_style(raw: Raw) -> TextStyle:
+    """Print results in the user's own notation where the syntax offers a choice."""
+    spell: dict[str, set] = {"det": set(), "norm": set(), "kron": set(), "hadamard": set()}
+
+    def walk(r: Raw) -> None:
+        if r.op == "call" and r.value in spell:
+            spell[r.value].add(r.spelling or "call")
+        elif r.op in ("kron", "hadamard"):
+            spell[r.op].add(r.spelling)
+        for a in r.args:
+            if isinstance(a, Raw):
+                walk(a)
+
+    walk(raw)
+    had = [s for s in spell["hadamard"] if s not in ("call", ".*")]
+    return TextStyle(det_bars=spell["det"] == {"bars"}, norm_bars=spell["norm"] == {"bars"},
+                     kron_infix=bool(spell["kron"]) and "call" not in spell["kron"],
+                     hadamard=had[0] if len(had) == 1 and ".*" not in spell["hadamard"] else ".*")
+
+
 def _names_in(raw: Raw):
     if raw.op == "name":
         yield raw.value
@@ -555,7 +577,7 @@ def check(raw: Raw, source: str, decls: Declarations | None = None,
     var = None
     if wrt is not None:
         var = _variable(ck, wrt)
-    return _resolve(ck, expr, var, source, decls)
+    return _resolve(ck, expr, var, source, decls, raw)
 
 
 def _variable(ck: Checker, wrt: str):
@@ -576,7 +598,8 @@ def _variable(ck: Checker, wrt: str):
     return ck.symbol(wrt, None)
 
 
-def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations) -> Typed:
+def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations,
+             raw: Raw) -> Typed:
     dims = ck.dims
 
     def fix_shape(shape):
@@ -599,7 +622,7 @@ def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations) -> 
     symbols = {n: fix(s) for n, s in ck.symbols.items()}
     functions = {n: fix_shape(s) for n, s in ck.functions.items()}
     v = symbols.get(var.name) if var is not None else None
-    return Typed(out, source, symbols, functions, v, decls)
+    return Typed(out, source, symbols, functions, v, decls, text_style(raw))
 
 
 def describe_shape(e: Expr) -> str:

@@ -8,6 +8,7 @@ renderers start from the same layout of factors (`split_mul`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Frechet, Had,
@@ -74,15 +75,33 @@ def neg_parts(e: Expr):
     return False, e
 
 
+@dataclass(frozen=True)
+class TextStyle:
+    """Where the input syntax offers a choice, the spelling to print: |X| or det(X),
+    ||x|| or norm(x), A ⊗ B or kron(A, B), and the Hadamard operator."""
+
+    det_bars: bool = False
+    norm_bars: bool = False
+    kron_infix: bool = False
+    hadamard: str = ".*"
+
+
+PLAIN = TextStyle()
+
+
 class TextPrinter:
     """Prints expressions; subclasses (pretty, LaTeX) override the leaf and operator
     spellings and keep the precedence logic."""
 
+    def __init__(self, style: TextStyle = PLAIN) -> None:
+        self.style = style
+        self.in_bars = 0
+
     transpose_mark = "^T"
     paren_open = "("
+    paren_close = ")"
     times = " "
     explicit_times = "*"
-    hadamard = " .* "
 
     # -- entry ---------------------------------------------------------------
     def __call__(self, e: Expr) -> str:
@@ -93,7 +112,7 @@ class TextPrinter:
             return P_SUM
         if isinstance(e, Mul):
             return P_PRODUCT
-        if isinstance(e, Had):
+        if isinstance(e, Had) or (isinstance(e, Kron) and self.style.kron_infix):
             return P_PRODUCT
         if isinstance(e, Num):
             if e.value < 0:
@@ -164,7 +183,7 @@ class TextPrinter:
 
     def join_factors(self, factors: list[Expr]) -> str:
         """Juxtapose printed factors; a name followed by '(' would read as a call, so
-        there the product is written with an explicit '*'."""
+        there the product is written with an explicit '*'; ')(' needs no space."""
         out = ""
         prev = None
         for f in factors:
@@ -173,6 +192,8 @@ class TextPrinter:
                 out = part
             elif part.startswith(self.paren_open) and isinstance(prev, (Sym, Deriv)):
                 out += self.explicit_times + part
+            elif part.startswith(self.paren_open) and out.endswith(self.paren_close):
+                out += part
             else:
                 out += self.times + part
             prev = f
@@ -194,16 +215,22 @@ class TextPrinter:
     def divide(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"
 
+    def base(self, e: Expr) -> str:
+        """e as the base of a postfix operator: du/dx and numbers need parentheses."""
+        if isinstance(e, Deriv) or (isinstance(e, Num) and e.value < 0):
+            return self.paren(self.raw(e))
+        return self.p(e, P_ATOM)
+
     def p_T(self, e: T) -> str:
-        return self.p(e.arg, P_ATOM) + self.transpose_mark
+        return self.base(e.arg) + self.transpose_mark
 
     def p_Pow(self, e: Pow) -> str:
-        return self.p(e.base, P_ATOM) + "^" + format_exponent(e.exp)
+        return self.base(e.base) + "^" + format_exponent(e.exp)
 
     def p_MatPow(self, e: MatPow) -> str:
         if e.n == -1 and isinstance(e.base, T):
-            return self.p(e.base.arg, P_ATOM) + "^-T"
-        return self.p(e.base, P_ATOM) + "^" + str(e.n)
+            return self.base(e.base.arg) + "^-T"
+        return self.base(e.base) + "^" + str(e.n)
 
     def func(self, name: str, *args: Expr) -> str:
         return f"{name}({', '.join(self.p(a, 0) for a in args)})"
@@ -211,7 +238,16 @@ class TextPrinter:
     def p_Tr(self, e):
         return self.func("tr", e.arg)
 
+    def bars(self, open_: str, e: Expr, close: str) -> str:
+        self.in_bars += 1
+        try:
+            return f"{open_}{self.p(e, 0)}{close}"
+        finally:
+            self.in_bars -= 1
+
     def p_Det(self, e):
+        if self.style.det_bars and not self.in_bars:
+            return self.bars("|", e.arg, "|")
         return self.func("det", e.arg)
 
     def p_LogDet(self, e):
@@ -224,9 +260,13 @@ class TextPrinter:
         return self.func("pinv", e.arg)
 
     def p_Norm(self, e):
+        if self.style.norm_bars and not self.in_bars:
+            return self.bars("||", e.arg, "||")
         return self.func("norm", e.arg)
 
     def p_Kron(self, e):
+        if self.style.kron_infix:
+            return f"{self.p(e.a, P_POSTFIX)} ⊗ {self.p(e.b, P_POSTFIX)}"
         return self.func("kron", e.a, e.b)
 
     def p_Cross(self, e):
@@ -245,7 +285,8 @@ class TextPrinter:
         return self.func("skew", e.arg)
 
     def p_Had(self, e: Had) -> str:
-        return self.hadamard.join(self.p(f, P_POSTFIX) for f in e.factors)
+        op = f" {self.style.hadamard} "
+        return op.join(self.p(f, P_POSTFIX) for f in e.factors)
 
     def p_HadPow(self, e: HadPow) -> str:
         return self.p(e.base, P_ATOM) + ".^" + format_exponent(e.exp)
@@ -257,9 +298,9 @@ class TextPrinter:
 _TEXT = TextPrinter()
 
 
-def to_text(e: Expr) -> str:
-    """The expression in matdiff's ASCII input syntax."""
-    return _TEXT(e)
+def to_text(e: Expr, style: TextStyle = PLAIN) -> str:
+    """The expression in matdiff's input syntax (ASCII unless `style` asks for ⊗ or ∘)."""
+    return _TEXT(e) if style == PLAIN else TextPrinter(style)(e)
 
 
 def text_len(e: Expr) -> int:

@@ -42,7 +42,7 @@ def as_json(result) -> dict:
         "layout": result.layout,
         "derivative": result.kind,
         "names": names,
-        "result": to_text(result.expr),
+        "result": to_text(result.expr, t.style),
         "latex": to_latex(result.expr),
         "numpy": numpy_code(result),
         "shape": dims_text(result.expr.shape),
@@ -52,7 +52,7 @@ def as_json(result) -> dict:
 def render(result, fmt: str) -> str:
     """A result in a machine format: text, latex, numpy or json (one line)."""
     if fmt == "text":
-        return to_text(result.expr)
+        return to_text(result.expr, result.typed.style)
     if fmt == "latex":
         return to_latex(result.expr)
     if fmt == "numpy":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..expr import Deriv, Expr, Had, Kron, MatPow, Norm, Pow, Sym
-from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, format_number
+from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, TextStyle, format_number
 
 GREEK_LETTERS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -82,7 +82,7 @@ class UnicodePrinter(TextPrinter):
         return format_number(e.value)
 
 
-_PRINTER = UnicodePrinter()
+_PRINTER = UnicodePrinter(TextStyle(det_bars=True))
 
 
 def to_unicode(e: Expr) -> str:

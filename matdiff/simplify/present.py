@@ -11,7 +11,7 @@ order, so the engine's fixed point exists.
 from __future__ import annotations
 
 from .. import build as B
-from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, Mul, T
+from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, MatPow, Mul, T
 from ..textform import neg_parts, text_len
 from .keys import key, tkey
 
@@ -52,6 +52,17 @@ def make_rules(normal_transpose):
                     return B.mul(*fs)
         return None
 
+    def pull_transpose_under_power(e: Expr):
+        """(Aᵀ + t Bᵀ)⁻¹ → (A + t B)⁻ᵀ when shorter. Decreases: transposes."""
+        if not isinstance(e, MatPow) or not isinstance(e.base, Add):
+            return None
+        alt = _pulled(e.base, normal_transpose)
+        if alt is not None:
+            cand = MatPow(alt, e.n)
+            if text_len(cand) < text_len(e):
+                return cand
+        return None
+
     def pull_transpose_over_elementwise(e: Expr):
         """sin(xᵀ) → sin(x)ᵀ, cos(xᵀ) ∘ xᵀAᵀ → (cos(x) ∘ A x)ᵀ when not longer.
         Decreases: transposes."""
@@ -78,5 +89,5 @@ def make_rules(normal_transpose):
                 return B.add(b, a)
         return None
 
-    return (pull_transpose_over_sum, pull_transpose_in_product,
+    return (pull_transpose_over_sum, pull_transpose_in_product, pull_transpose_under_power,
             pull_transpose_over_elementwise, order_terms)
