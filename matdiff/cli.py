@@ -108,9 +108,24 @@ def d_command(
         raise fail(err)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import click
+
     try:
-        app(prog_name="matdiff")
+        app(args=argv, prog_name="matdiff", standalone_mode=False)
+    except click.exceptions.UsageError as exc:      # one line, exit 2
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(exc.format_message() + "\n")
+            raise SystemExit(0)
+        cmd = exc.ctx.command_path if exc.ctx is not None else "matdiff"
+        sys.stderr.write(f"matdiff: usage error: {exc.format_message()} "
+                         f"(see '{cmd} --help')\n")
+        raise SystemExit(2)
+    except click.exceptions.Abort:
+        sys.stderr.write("matdiff: aborted\n")
+        raise SystemExit(1)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code)
     except SystemExit:
         raise
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ from . import calculus
 from .differential import differential
 from .errors import UnsupportedError
 from .expr import (SCALAR, Add, Cross, Diag, Diff, Expr, Frechet, Had, Ident, Kron, Mul, Num,
-                   Skew, Sym, T, Tr, derivative_shape, map_leaves)
+                   Skew, Sym, T, Tr, derivative_shape, map_leaves, transform)
 from .functions import MATRIX_FUNCTIONS
 from .textform import to_text
 
@@ -55,6 +55,7 @@ def derive(f: Expr, var: Sym) -> Derivative:
             "scalar, scalars by a vector or a matrix, and vectors by a vector")
     df = differential(f, var)
     if var.is_scalar:
+        df = transform(df, lambda x: _close_trace(x, var))
         g = map_leaves(df, lambda leaf: ONE if isinstance(leaf, Diff) else leaf)
         pending = next((x for x in g.walk() if isinstance(x, Frechet)), None)
         if pending is not None:
@@ -64,6 +65,14 @@ def derive(f: Expr, var: Sym) -> Derivative:
     else:
         g = jacobian(df, var)
     return Derivative(g, f, var, df, kind)
+
+
+def _close_trace(x: Expr, var: Sym) -> Expr:
+    """tr(...) of a pending Fréchet derivative is ⟨C, dt⟩ = C dt, by the adjoint:
+    tr(d g(U)) = tr(g'(U) dU) (§6.1)."""
+    if isinstance(x, Tr) and any(isinstance(y, Frechet) for y in x.walk()):
+        return B.mul(gradient(x, var), Diff(var))
+    return x
 
 
 def _frechet_error(e: Frechet) -> UnsupportedError:
@@ -112,6 +121,20 @@ def _identity_multiple(c: Expr):
     return None
 
 
+def unfold(scal: list, left: tuple, f: Expr, right: tuple):
+    """A product with diag(g) or skew(g) next to a vector, rewritten without it:
+    diag(g) r = g ∘ r, l diag(g) = (lᵀ ∘ g)ᵀ, skew(g) r = g × r, l skew(g) = (lᵀ × g)ᵀ."""
+    if isinstance(f, (Diag, Skew)) and right and B.mul(*right).is_col:
+        r = B.mul(*right)
+        core = B.had(f.arg, r) if isinstance(f, Diag) else B.cross(f.arg, r)
+        return B.mul(*scal, *left, core)
+    if isinstance(f, (Diag, Skew)) and left and B.mul(*left).is_row:
+        lt = B.transpose(B.mul(*left))
+        core = B.had(lt, f.arg) if isinstance(f, Diag) else B.cross(lt, f.arg)
+        return B.mul(*scal, B.transpose(core), *right)
+    return None
+
+
 def adjoint(e: Expr, c: Expr, acc: list) -> None:
     """Push the cotangent C of e (⟨C, e⟩ is a term of d f) down to dX."""
     if isinstance(e, Diff):
@@ -134,6 +157,10 @@ def adjoint(e: Expr, c: Expr, acc: list) -> None:
             chain = e.chain
             j = next(k for k, x in enumerate(chain) if x is f or x == f)
             left, right = chain[:j], chain[j + 1:]
+            flat = unfold([x for x in others if x.is_scalar], left, f, right)
+            if flat is not None:
+                adjoint(flat, c, acc)
+                return
             parts = [scal]
             if left:
                 parts.append(B.transpose(B.mul(*left)))
@@ -232,14 +259,9 @@ def jac(e: Expr, var: Sym) -> Expr:
         if f.is_row and not left:
             tail = [B.transpose(B.mul(*right))] if right else []
             return B.mul(*scal, *tail, jac(f, var))
-        if isinstance(f, Diag) and right:          # diag(g) r = g ∘ r
-            r = B.mul(*right)
-            return jac(B.mul(*scal, *left, B.had(f.arg, r)), var)
-        if isinstance(f, Diag) and left:           # l diag(g) = (lᵀ ∘ g)ᵀ
-            lt = B.transpose(B.mul(*left))
-            return jac(B.mul(*scal, B.transpose(B.had(lt, f.arg))), var)
-        if isinstance(f, Skew) and right:          # skew(g) r = g × r
-            return jac(B.mul(*scal, *left, B.cross(f.arg, B.mul(*right))), var)
+        flat = unfold(scal, left, f, right)
+        if flat is not None:
+            return jac(flat, var)
         raise UnsupportedError(f"cannot write the Jacobian of {to_text(e)} as a matrix product")
     if isinstance(e, Had):
         i = _dependent(e.factors)

@@ -630,3 +630,10 @@ def derivative_shape(fshape, vshape):
     if fshape == SCALAR:
         return (vshape[1], vshape[0])
     return None
+
+
+def transform(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """Rebuild `e` bottom-up, replacing every node x (after its children) by fn(x)."""
+    if isinstance(e, (Call, Deriv)) or not e.children:
+        return fn(e)
+    return fn(e.rebuild(lambda c: transform(c, fn)))

@@ -230,7 +230,8 @@ class Checker:
         return ShapeError(message, span=raw.span, hint=hint, source=self.source)
 
     def kind_hint(self, *pairs) -> str | None:
-        """A declaration to suggest when a default kind is the likely culprit."""
+        """Suggest a declaration when an operand is a bare name whose default kind (a
+        lowercase name is a vector) is the likely culprit: expm(t A) → --scalar t."""
         for raw, e in pairs:
             if raw.op == "name":
                 name = raw.value
@@ -238,14 +239,6 @@ class Checker:
                 if not declared and kind == "vector":
                     return (f"{name} is a vector by default (a lowercase name); "
                             f"if it is a scalar, declare it: --scalar {name}")
-                if not declared and kind == "matrix" and e.is_matrix:
-                    continue
-        for raw, e in pairs:
-            for sub in _names_in(raw):
-                kind, declared = self.decls.kind_of(sub)
-                if not declared and kind == "vector" and sub in self.symbols:
-                    return (f"{sub} is a vector by default (a lowercase name); "
-                            f"if it is a scalar, declare it: --scalar {sub}")
         return None
 
     # -- names -------------------------------------------------------------
@@ -438,8 +431,7 @@ class Checker:
                             f"and {self.describe(rb, b)}", raw, hint=hint)
         if not self.same_shape(a, b):
             raise self.fail(f"cannot {'subtract' if negate else 'add'} {self.describe(ra, a)} "
-                            f"and {self.describe(rb, b)}: the shapes differ", raw,
-                            hint=self.kind_hint((ra, a), (rb, b)))
+                            f"and {self.describe(rb, b)}: the shapes differ", raw)
         return B.sub(a, b) if negate else B.add(a, b)
 
     def v_neg(self, raw: Raw) -> Expr:
@@ -460,10 +452,11 @@ class Checker:
             hint = self.kind_hint((ra, a), (rb, b))
             if hint is None and a.is_col and b.is_col:
                 hint = f"for an inner product write {self.text(ra)}^T {self.text(rb)}"
+            cols, rows = self.dims.show(a.cols), self.dims.show(b.rows)
             raise self.fail(
                 f"cannot multiply {self.describe(ra, a)} by {self.describe(rb, b)}: "
-                f"{self.dims.show(a.cols)} columns against {self.dims.show(b.rows)} rows",
-                raw, hint=hint)
+                f"{cols} column{'s' if cols != '1' else ''} against {rows} row"
+                f"{'s' if rows != '1' else ''}", raw, hint=hint)
         return B.mul(a, b)
 
     def v_div(self, raw: Raw) -> Expr:
@@ -481,8 +474,13 @@ class Checker:
         if a.is_scalar or b.is_scalar:
             return B.mul(a, b)
         if not self.same_shape(a, b):
+            hint = self.kind_hint((ra, a), (rb, b))
+            if hint is None and raw.op == "hadamard" and (ra.op in ("juxt", "mul")
+                                                          or rb.op in ("juxt", "mul")):
+                hint = ("'.*' binds like a product, left to right; group the operands, "
+                        "e.g. (A x) .* (B x)")
             raise self.fail(f"the Hadamard product needs equal shapes: {self.describe(ra, a)} "
-                            f"and {self.describe(rb, b)}", raw, hint=self.kind_hint((ra, a), (rb, b)))
+                            f"and {self.describe(rb, b)}", raw, hint=hint)
         return B.had(a, b)
 
     def v_hadamard(self, raw: Raw) -> Expr:

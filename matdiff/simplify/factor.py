@@ -72,12 +72,72 @@ def _rebuild(p: Parts, shape) -> Expr:
     return B.mul(Num(c), *scal, *chain)
 
 
+def _extend(fac_seq: list, hits: list, side: str) -> None:
+    """Grow a common chain factor while every remainder shares its next element:
+    b (Xb + c)ᵀ Dᵀ + b (Xb + c)ᵀ D has the common prefix b (Xb + c)ᵀ."""
+    while True:
+        nxt = None
+        for _, _, (c, scal, chain) in hits:
+            if not chain:
+                return
+            f = chain[0] if side == "left" else chain[-1]
+            if nxt is None:
+                nxt = f
+            elif key(f) != key(nxt):
+                return
+        for j, (i, fac, (c, scal, chain)) in enumerate(hits):
+            hits[j] = (i, fac, (c, scal, chain[1:] if side == "left" else chain[:-1]))
+        if side == "left":
+            fac_seq.append(nxt)
+        else:
+            fac_seq.insert(0, nxt)
+
+
+def common_number(coeffs: list[Fraction]) -> Fraction:
+    """The largest rational dividing every coefficient, negative when all are."""
+    from math import gcd, lcm
+
+    num = 0
+    den = 1
+    for c in coeffs:
+        num = gcd(num, abs(c.numerator))
+        den = lcm(den, c.denominator)
+    g = Fraction(num, den)
+    if all(c < 0 for c in coeffs):
+        g = -g
+    return g
+
+
+def _assemble(terms: list, idx: set, grouped: Expr) -> Expr:
+    first = min(idx)
+    new_terms = []
+    for i, t in enumerate(terms):
+        if i == first:
+            new_terms.append(grouped)
+        elif i not in idx:
+            new_terms.append(t)
+    return B.add(*new_terms)
+
+
 def factor_sum(e: Expr, normal_transpose):
+    """The shortest of: e, and e with a common factor of some of its terms taken out
+    (a number, a scalar, or a stretch of matrix factors at the left or the right)."""
     if not isinstance(e, Add) or len(e.terms) < 2:
         return None
     terms = list(e.terms)
     ps = [parts(t) for t in terms]
     best, best_len = None, text_len(e)
+
+    def consider(cand: Expr) -> None:
+        nonlocal best, best_len
+        n = text_len(cand)
+        if n < best_len:
+            best, best_len = cand, n
+
+    g = common_number([p[0] for p in ps])
+    if g not in (0, 1):
+        consider(B.mul(Num(g), B.add(*(B.mul(Num(1 / g), t) for t in terms))))
+
     for side in ("left", "right"):
         cands: dict = {}
         for i, p in enumerate(ps):
@@ -92,34 +152,27 @@ def factor_sum(e: Expr, normal_transpose):
             if len(hits) < 2:
                 continue
             fac = hits[0][1]
-            if fac.is_scalar and isinstance(fac, Num):
+            if isinstance(fac, Num):
                 continue
+            hits = list(hits)
+            seq = [fac]
+            if not fac.is_scalar:
+                _extend(seq, hits, side)
+            factor = B.mul(*seq)
             idx = {i for i, _, _ in hits}
             inner_terms = []
-            for i, f, rest in hits:
+            for i, _, rest in hits:
                 if fac.is_scalar:
                     shape = terms[i].shape
                 elif side == "left":
-                    shape = (fac.cols, terms[i].cols)
+                    shape = (factor.cols, terms[i].cols)
                 else:
-                    shape = (terms[i].rows, fac.rows)
+                    shape = (terms[i].rows, factor.rows)
                 inner_terms.append(_rebuild(rest, shape))
             inner = B.add(*inner_terms)
-            if fac.is_scalar:
-                grouped = B.mul(fac, inner)
-            elif side == "left":
-                grouped = B.mul(fac, inner)
+            if fac.is_scalar or side == "left":
+                grouped = B.mul(factor, inner)
             else:
-                grouped = B.mul(inner, fac)
-            first = min(idx)
-            new_terms = []
-            for i, t in enumerate(terms):
-                if i == first:
-                    new_terms.append(grouped)
-                elif i not in idx:
-                    new_terms.append(t)
-            cand = B.add(*new_terms)
-            n = text_len(cand)
-            if n < best_len:
-                best, best_len = cand, n
+                grouped = B.mul(inner, factor)
+            consider(_assemble(terms, idx, grouped))
     return best

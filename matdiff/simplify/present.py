@@ -10,9 +10,12 @@ order, so the engine's fixed point exists.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .. import build as B
-from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, MatPow, Mul, T
+from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, MatPow, Mul, Num, T
 from ..textform import neg_parts, text_len
+from .factor import common_number, parts
 from .keys import key, tkey
 
 
@@ -73,6 +76,21 @@ def make_rules(normal_transpose):
             return alt
         return None
 
+    def number_out_of_sum(e: Expr):
+        """A (−B − C) → −A (B + C), x (A/2 + Aᵀ/2) → x (A + Aᵀ)/2: a number common to
+        the terms of a sum inside a product joins the product's number. Decreases: the
+        common number of a sum's terms (it becomes 1)."""
+        if not isinstance(e, Mul):
+            return None
+        for i, f in enumerate(e.factors):
+            if isinstance(f, Add):
+                g = common_number([parts(t)[0] for t in f.terms])
+                if g not in (0, 1):
+                    fs = list(e.factors)
+                    fs[i] = B.add(*(B.mul(Num(1 / g), t) for t in f.terms))
+                    return B.mul(Num(g), *fs)
+        return None
+
     def order_terms(e: Expr):
         """A positive term first (b − a, not −a + b); of a pair M + Mᵀ, the one with fewer
         transposes first. Reorders only: each fires at most once on a sum."""
@@ -90,4 +108,4 @@ def make_rules(normal_transpose):
         return None
 
     return (pull_transpose_over_sum, pull_transpose_in_product, pull_transpose_under_power,
-            pull_transpose_over_elementwise, order_terms)
+            pull_transpose_over_elementwise, number_out_of_sum, order_terms)

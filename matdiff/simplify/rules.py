@@ -325,8 +325,15 @@ def hadamard_rules(e: Expr):
 
 
 def scalars_out(e: Expr):
-    """(s A) ⊗ B = s (A ⊗ B), (s a) × b = s (a × b), g(s A) keeps s. Decreases: scalar
-    factors inside Kronecker and cross products."""
+    """(s A) ⊗ B = s (A ⊗ B), (s a) × b = s (a × b), (s A) ∘ B = s (A ∘ B). Decreases:
+    scalar factors inside Kronecker, cross and Hadamard products."""
+    if isinstance(e, Had):
+        split = [_split_scalar(f) for f in e.factors]
+        if all(x is None for x in split):
+            return None
+        scal = [x[0] for x in split if x is not None]
+        mats = [x[1] if x is not None else f for x, f in zip(split, e.factors)]
+        return B.mul(*scal, B.had(*mats))
     if isinstance(e, (Kron, Cross)):
         a, b = e.a, e.b
         sa = _split_scalar(a)

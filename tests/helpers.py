@@ -1,0 +1,45 @@
+"""Shared test helpers: run matdiff through its library pipeline and check results
+numerically against an independent NumPy oracle by finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matdiff.core import differentiate
+from matdiff.numeric import check_formula, eval_numpy_code
+from matdiff.render import numpy_code, render
+from matdiff.shapes import Declarations
+
+TOL = 1e-6
+
+
+def run(expr: str, wrt: str, layout: str = "numerator", **kinds):
+    return differentiate(expr, wrt, layout, Declarations.from_lists(**kinds))
+
+
+def text(expr: str, wrt: str, layout: str = "numerator", **kinds) -> str:
+    return render(run(expr, wrt, layout, **kinds), "text")
+
+
+def numeric_error(result, oracle=None, trials: int = 2, seed: int = 1) -> float:
+    """Largest relative error of the printed NumPy code against finite differences of
+    `oracle(**inputs)` (or of the parsed input, when no oracle is given)."""
+    code = numpy_code(result)
+    value = None
+    if oracle is not None:
+        value = lambda env: oracle(**env)   # noqa: E731
+    report = check_formula(result.function, result.var, result.typed.symbols, result.layout,
+                           lambda env: eval_numpy_code(code, env), trials=trials, seed=seed,
+                           function_value=value, guard=(result.expr,))
+    return report.max_rel_error
+
+
+def assert_numeric(result, oracle=None, trials: int = 2):
+    err = numeric_error(result, oracle, trials)
+    assert err < TOL, f"{result.source} wrt {result.wrt} [{result.layout}]: error {err:.3g}"
+
+
+inv = np.linalg.inv
+det = np.linalg.det
+norm = np.linalg.norm
+mpow = np.linalg.matrix_power
