@@ -152,7 +152,7 @@ def evaluate(e: Expr, env: dict, sizes: dict):
             return ev(x.arg).T
         if isinstance(x, Pow):
             b = float(ev(x.base)[0, 0])
-            return np.array([[b ** float(x.exp)]])
+            return np.array([[np.power(b, float(x.exp))]])   # nan, not complex, for b < 0
         if isinstance(x, MatPow):
             return np.linalg.matrix_power(ev(x.base), x.n)
         if isinstance(x, Tr):
@@ -175,7 +175,7 @@ def evaluate(e: Expr, env: dict, sizes: dict):
                 out = out * ev(f)
             return out
         if isinstance(x, HadPow):
-            return ev(x.base) ** float(x.exp)
+            return np.power(ev(x.base), float(x.exp))
         if isinstance(x, Cross):
             return np.cross(ev(x.a).ravel(), ev(x.b).ravel()).reshape(-1, 1)
         if isinstance(x, Fn):

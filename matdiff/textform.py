@@ -204,13 +204,18 @@ class TextPrinter:
 
     def p_Mul(self, e: Mul) -> str:
         sign, top, bottom = split_mul(e)
-        text = self.join_factors(top) if top else "1"
+        if len(top) == 1 and isinstance(top[0], Mul):     # -aᵀx, not -(aᵀx)
+            text = self.raw(top[0])
+        else:
+            text = self.join_factors(top) if top else "1"
         if bottom:
-            if len(bottom) == 1:
-                text = self.divide(text, self.p(bottom[0], P_POSTFIX))
-            else:
-                text = self.divide(text, self.paren(self.join_factors(bottom)))
+            text = self.divide(text, self.denominator(bottom))
         return ("-" if sign < 0 else "") + text
+
+    def denominator(self, bottom: list) -> str:
+        if len(bottom) == 1:
+            return self.p(bottom[0], P_POSTFIX)
+        return self.paren(self.join_factors(bottom))
 
     def divide(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"

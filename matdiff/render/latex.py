@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Deriv, Expr, Had, Kron, MatPow, Mul, Num, Pow, Sym, T
+from ..expr import Deriv, Expr, Had, Kron, MatPow, Num, Pow, Sym, T
 from ..functions import SCALAR_FUNCTIONS
-from ..textform import (P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, format_number, split_mul)
+from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, format_number
 from .unicode import GREEK_LETTERS
 
 
@@ -63,12 +63,8 @@ class LatexPrinter(TextPrinter):
     def divide(self, top: str, bottom: str) -> str:
         return f"\\frac{{{top}}}{{{bottom}}}"
 
-    def p_Mul(self, e: Mul) -> str:
-        sign, top, bottom = split_mul(e)
-        text = self.join_factors(top) if top else "1"
-        if bottom:
-            text = self.divide(text, self.join_factors(bottom))
-        return ("-" if sign < 0 else "") + text
+    def denominator(self, bottom: list) -> str:
+        return self.join_factors(bottom)
 
     def p_T(self, e: T) -> str:
         return self.p(e.arg, P_ATOM) + self.transpose_mark

@@ -355,6 +355,33 @@ def _split_scalar(e: Expr):
     return None
 
 
+def diag_rules(e: Expr):
+    """diag(s v) = s diag(v); c diag(u) + d diag(v) = diag(c u + d v). Decreases: the
+    number of diag nodes, or scalars inside them."""
+    if isinstance(e, Diag):
+        split = _split_scalar(e.arg)
+        if split is not None:
+            return B.mul(split[0], B.diag(split[1]))
+        return None
+    if isinstance(e, Add):
+        diags = [(i, t) for i, t in enumerate(e.terms) if _diag_term(t) is not None]
+        if len(diags) < 2:
+            return None
+        inner = B.add(*(_diag_term(t) for _, t in diags))
+        rest = [t for i, t in enumerate(e.terms) if i not in {j for j, _ in diags}]
+        return B.add(B.diag(inner), *rest)
+    return None
+
+
+def _diag_term(t: Expr):
+    """v for diag(v), c v for c diag(v), else None."""
+    if isinstance(t, Diag):
+        return t.arg
+    if isinstance(t, Mul) and len(t.chain) == 1 and isinstance(t.chain[0], Diag):
+        return B.mul(*[f for f in t.factors if f.is_scalar], t.chain[0].arg)
+    return None
+
+
 def diag_times_vector(e: Expr):
     """diag(a) b = a ∘ b and bᵀ diag(a) = (b ∘ a)ᵀ. Decreases: the length of the chain."""
     if not isinstance(e, Mul) or len(e.chain) < 2:
@@ -386,5 +413,6 @@ NORMALIZE = (
     collect_like_terms,
     hadamard_rules,
     scalars_out,
+    diag_rules,
     diag_times_vector,
 )
