@@ -206,6 +206,8 @@ class TextPrinter:
         sign, top, bottom = split_mul(e)
         if len(top) == 1 and isinstance(top[0], Mul):     # -aᵀx, not -(aᵀx)
             text = self.raw(top[0])
+        elif len(top) == 2 and isinstance(top[0], Num) and isinstance(top[1], Mul):
+            text = self.raw(top[0]) + self.times + self.raw(top[1])   # 2 aᵀx
         else:
             text = self.join_factors(top) if top else "1"
         if bottom:

@@ -156,23 +156,27 @@ def factor_sum(e: Expr, normal_transpose):
                 continue
             hits = list(hits)
             seq = [fac]
+            other: list = []
             if not fac.is_scalar:
                 _extend(seq, hits, side)
-            factor = B.mul(*seq)
+                # and a common stretch at the other end: B A x + B Aᵀ x = B (A + Aᵀ) x
+                _extend(other, hits, "right" if side == "left" else "left")
+            left_f, right_f = (seq, other) if side == "left" else (other, seq)
+            if fac.is_scalar:
+                left_f, right_f = [fac], []
+            lf = B.mul(*left_f) if left_f else None
+            rf = B.mul(*right_f) if right_f else None
             idx = {i for i, _, _ in hits}
             inner_terms = []
             for i, _, rest in hits:
                 if fac.is_scalar:
                     shape = terms[i].shape
-                elif side == "left":
-                    shape = (factor.cols, terms[i].cols)
                 else:
-                    shape = (terms[i].rows, factor.rows)
+                    shape = (lf.cols if lf is not None else terms[i].rows,
+                             rf.rows if rf is not None else terms[i].cols)
                 inner_terms.append(_rebuild(rest, shape))
             inner = B.add(*inner_terms)
-            if fac.is_scalar or side == "left":
-                grouped = B.mul(factor, inner)
-            else:
-                grouped = B.mul(inner, factor)
+            grouped = B.mul(*([lf] if lf is not None else []), inner,
+                            *([rf] if rf is not None else []))
             consider(_assemble(terms, idx, grouped))
     return best
