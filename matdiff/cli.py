@@ -62,10 +62,16 @@ def use_pretty(fmt: Optional[Format]) -> bool:
     return sys.stdout.isatty()
 
 
+def styled_terminal() -> bool:
+    """Rich styling only on a terminal, and not under NO_COLOR or TERM=dumb."""
+    return (sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM") != "dumb")
+
+
 def emit(result, fmt: Optional[Format]) -> None:
     from .render import pretty_lines, render
 
-    if use_pretty(fmt) and sys.stdout.isatty():
+    if use_pretty(fmt) and styled_terminal():
         from rich.console import Console
         from rich.text import Text
 
@@ -77,8 +83,11 @@ def emit(result, fmt: Optional[Format]) -> None:
         line.append(formula, style="bold")
         console.print(line)
         return
-    chosen = "pretty" if fmt is None and False else (fmt.value if fmt else "text")
-    sys.stdout.write(render(result, chosen) + "\n")
+    if use_pretty(fmt) and sys.stdout.isatty():
+        label, formula = pretty_lines(result)
+        sys.stdout.write(f"{label} = {formula}\n")
+        return
+    sys.stdout.write(render(result, fmt.value if fmt else "text") + "\n")
 
 
 @app.command("d", help="Differentiate EXPR with respect to VAR:  matdiff d \"tr(A X B X^T C)\" wrt X")
@@ -112,7 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     import click
 
     try:
-        app(args=argv, prog_name="matdiff", standalone_mode=False)
+        code = app(args=argv, prog_name="matdiff", standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except click.exceptions.UsageError as exc:      # one line, exit 2
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(exc.format_message() + "\n")

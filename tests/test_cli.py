@@ -1,0 +1,146 @@
+"""The installed `matdiff` command end to end: formats, exit codes, errors, terminals."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def command() -> list[str]:
+    here = Path(sys.executable).parent / "matdiff"
+    if here.exists():
+        return [str(here)]
+    found = shutil.which("matdiff")
+    return [found] if found else [sys.executable, "-m", "matdiff"]
+
+
+def md(*args, env=None):
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    return subprocess.run(command() + list(args), capture_output=True, text=True, env=e,
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
+def on_terminal(*args, env=None) -> tuple[int, str]:
+    """Run with stdout and stderr on a pseudo-terminal; (exit code, everything printed)."""
+    master, slave = pty.openpty()
+    e = dict(os.environ, COLUMNS="200", TERM="xterm-256color")
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    p = subprocess.Popen(command() + list(args), stdout=slave, stderr=slave,
+                         stdin=subprocess.DEVNULL, env=e)
+    os.close(slave)
+    out = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 30)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=30), out.decode("utf-8", "replace")
+
+
+def test_the_mission_statement():
+    r = md("d", "tr(A X B X^T C)", "wrt", "X")
+    assert r.returncode == 0
+    assert r.stdout == "B X^T C A + B^T X^T A^T C^T\n"
+    assert r.stderr == ""
+
+
+def test_denominator_layout():
+    r = md("d", "x^T A x", "wrt", "x", "--layout", "denominator")
+    assert r.stdout.strip() == "(A + A^T) x"
+
+
+def test_declarations():
+    r = md("d", "x^T A x", "wrt", "x", "--symmetric", "A")
+    assert r.stdout.strip() == "2 x^T A"
+    r = md("d", "expm(t A)", "wrt", "t", "--scalar", "t", "--format", "numpy")
+    assert r.stdout.strip() == "scipy.linalg.expm(t*A) @ A"
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    ("text", "2 x^T"),
+    ("latex", "2 x^{\\top}"),
+    ("numpy", "2*x"),
+    ("pretty", "2 xᵀ"),
+])
+def test_formats_in_a_pipe_are_plain(fmt, expected):
+    r = md("d", "x^T x", "wrt", "x", "--format", fmt)
+    assert r.stdout == expected + "\n"
+    assert "\x1b" not in r.stdout
+
+
+def test_json_format():
+    r = md("d", "tr(A X)", "wrt", "X", "--format", "json")
+    obj = json.loads(r.stdout)
+    assert obj["result"] == "A" and obj["derivative"] == "scalar-by-matrix"
+    assert obj["names"]["X"]["kind"] == "matrix"
+
+
+@pytest.mark.parametrize("args,code,fragments", [
+    (["d", "tr(A X", "wrt", "X"], 1, ["parse error at column 7", "unexpected end of input"]),
+    (["d", "expm(t A)", "wrt", "t"], 1, ["shape error at column 6", "--scalar t"]),
+    (["d", "a^T expm(X) b", "wrt", "X"], 1, ["unsupported", "expm"]),
+    (["d", "X^2", "wrt", "Y"], 1, ["unsupported", "tensor"]),
+    (["d", "tr(X)", "wrt"], 2, ["usage error", "Missing argument"]),
+    (["d", "tr(X)", "about", "X"], 2, ["usage error", "'wrt'"]),
+    (["d", "tr(X)", "wrt", "X", "--layout", "sideways"], 2, ["usage error", "--layout"]),
+    (["d", "t", "wrt", "t", "--scalar", "t", "--vector", "t"], 2, ["usage error", "both"]),
+    (["nonsense"], 2, ["usage error"]),
+])
+def test_errors_are_one_line_with_an_exit_code(args, code, fragments):
+    r = md(*args)
+    assert r.returncode == code
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("matdiff: ")
+    for frag in fragments:
+        assert frag in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_version_and_help():
+    r = md("--version")
+    assert r.returncode == 0 and r.stdout.startswith("matdiff ")
+    r = md("d", "--help")
+    assert r.returncode == 0 and "EXPR" in r.stdout and "--layout" in r.stdout
+
+
+def test_pretty_output_on_a_terminal_is_styled():
+    code, out = on_terminal("d", "tr(A X B X^T C)", "wrt", "X")
+    assert code == 0
+    assert "B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ" in out
+    assert "\x1b[" in out
+
+
+def test_no_color_on_a_terminal():
+    code, out = on_terminal("d", "tr(A X B X^T C)", "wrt", "X", env={"NO_COLOR": "1"})
+    assert code == 0
+    assert "B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ" in out
+    assert "\x1b[" not in out
+
+
+def test_a_terminal_gets_a_caret_under_the_error():
+    code, out = on_terminal("d", "A + * B", "wrt", "A")
+    assert code == 1
+    lines = [ln for ln in out.replace("\r", "").splitlines() if ln.strip()]
+    assert lines[0].startswith("matdiff: parse error at column 5")
+    assert lines[1].strip() == "A + * B"
+    assert lines[2].index("^") == lines[1].index("*")
