@@ -222,6 +222,15 @@ def adjoint_kron(e: Kron, c: Expr, acc: list) -> None:
 # vector functions: d f = J dx
 
 
+def _transpose_one_level(m: Expr):
+    """mᵀ with the transpose moved inside a product or a sum, or None."""
+    if isinstance(m, Mul):
+        return B.mul(*m.scalars, Num(m.coeff), *(B.transpose(f) for f in reversed(m.chain)))
+    if isinstance(m, Add):
+        return B.add(*(B.transpose(t) for t in m.terms))
+    return None
+
+
 def _vec(v: Expr) -> Expr:
     return B.transpose(v) if v.is_row else v
 
@@ -247,6 +256,13 @@ def jac(e: Expr, var: Sym) -> Expr:
         f = fs[i]
         others = fs[:i] + fs[i + 1:]
         scal = [x for x in others if x.is_scalar]
+        if isinstance(f, Add) and not f.is_scalar:       # (A dx + dX' B) x: distribute
+            return B.add(*(jac(B.mul(*fs[:i], t, *fs[i + 1:]), var) for t in f.terms
+                           if t.has_diff))
+        if isinstance(f, T) and f.arg.is_matrix:          # (A dx xᵀ)ᵀ: transpose one level
+            from_arg = _transpose_one_level(f.arg)
+            if from_arg is not None:
+                return jac(B.mul(*fs[:i], from_arg, *fs[i + 1:]), var)
         if f.is_scalar:
             rest = [x for x in others if not x.is_scalar]
             row = B.transpose(gradient(f, var))

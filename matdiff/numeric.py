@@ -33,19 +33,23 @@ class NumericError(Exception):
 # sizes and inputs
 
 
-def dim_names(symbols: dict) -> list:
+def dim_names(symbols: dict, exprs=()) -> list:
+    """The named dimensions of the symbols, then of any other node of `exprs` (an I
+    whose size no name fixes)."""
     out = []
-    for s in symbols.values():
-        for d in s.shape:
+    shapes = [s.shape for s in symbols.values()]
+    shapes += [x.shape for e in exprs for x in e.walk()]
+    for shape in shapes:
+        for d in shape:
             for x in (d.factors if isinstance(d, DimProd) else (d,)):
                 if isinstance(x, str) and x not in out:
                     out.append(x)
     return out
 
 
-def choose_sizes(symbols: dict, rng, low: int = 2, high: int = 6) -> dict:
+def choose_sizes(symbols: dict, rng, low: int = 2, high: int = 6, exprs=()) -> dict:
     """A size for each named dimension: distinct values where there are enough."""
-    names = dim_names(symbols)
+    names = dim_names(symbols, exprs)
     pool = list(range(low, high + 1))
     rng.shuffle(pool)
     sizes = {}
@@ -306,7 +310,7 @@ def check_formula(function: Expr, var: Sym, symbols: dict, layout: str, formula,
     attempts = 0
     while done < trials and attempts < 20 * trials:
         attempts += 1
-        sizes = choose_sizes(symbols, rng)
+        sizes = choose_sizes(symbols, rng, exprs=(function,) + tuple(guard))
         env = random_inputs(symbols, sizes, rng)
         value = function_value if function_value is not None else (
             lambda en: evaluate(function, en, sizes))

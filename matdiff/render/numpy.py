@@ -74,7 +74,9 @@ class NumpyPrinter:
             return "*".join(self.dim(f) for f in d.factors)
         if d in self.dims:
             return self.dims[d]
-        raise UnsupportedError(f"cannot tell the size {d} in NumPy code")
+        raise UnsupportedError(f"NumPy code needs the size of an I that nothing in the "
+                               f"expression fixes (dimension {d})",
+                               hint="use I next to a matrix, as in I + A")
 
     def at(self, e: Expr, prec: int) -> str:
         code, p = self.p(e)
