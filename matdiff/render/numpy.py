@@ -186,12 +186,13 @@ class NumpyPrinter:
             return self.p(a)
         return f"{self.at(a, ATOM)}.T", ATOM
 
+    def power(self, base: Expr, p: Fraction):
+        exp = str(p.numerator) if p.denominator == 1 and p >= 0 else (
+            f"({p.numerator})" if p.denominator == 1 else f"({p.numerator}/{p.denominator})")
+        return f"{self.at(base, ATOM)}**{exp}", POW
+
     def p_Pow(self, e: Pow):
-        p = e.exp
-        exp = str(p.numerator) if p.denominator == 1 else f"({p.numerator}/{p.denominator})"
-        if p.denominator == 1 and p < 0:
-            exp = f"({p.numerator})"
-        return f"{self.at(e.base, ATOM)}**{exp}", POW
+        return self.power(e.base, e.exp)
 
     def p_MatPow(self, e: MatPow):
         if e.n == -1:
@@ -243,11 +244,7 @@ class NumpyPrinter:
         return " * ".join(self.at(f, POW) for f in e.factors), MUL
 
     def p_HadPow(self, e: HadPow):
-        p = e.exp
-        exp = str(p.numerator) if p.denominator == 1 else f"({p.numerator}/{p.denominator})"
-        if p.denominator == 1 and p < 0:
-            exp = f"({p.numerator})"
-        return f"{self.at(e.base, ATOM)}**{exp}", POW
+        return self.power(e.base, e.exp)
 
     def p_Cross(self, e: Cross):
         return self.fn("np.cross", e.a, e.b)

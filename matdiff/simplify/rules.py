@@ -66,10 +66,24 @@ def push_transpose(e: Expr):
 # products
 
 
-def _base_exp(f: Expr):
-    if isinstance(f, Pow):
-        return f.base, f.exp
-    return f, Fraction(1)
+def merge_powers(factors, base_exp, power):
+    """Factors with equal bases (by key) merged as one power, in order of first appearance;
+    None when no two bases are equal."""
+    groups: dict = {}
+    for f in factors:
+        b, p = base_exp(f)
+        k = key(b)
+        if k in groups:
+            groups[k][1] += p
+        else:
+            groups[k] = [b, p]
+    if len(groups) == len(factors):
+        return None
+    return [power(b, p) for b, p in groups.values()]
+
+
+def _scalar_base_exp(f: Expr):
+    return (f.base, f.exp) if isinstance(f, Pow) else (f, Fraction(1))
 
 
 def merge_scalar_powers(e: Expr):
@@ -77,20 +91,8 @@ def merge_scalar_powers(e: Expr):
     merge). Decreases: the number of scalar factors."""
     if not isinstance(e, Mul) or len(e.scalars) < 2:
         return None
-    groups: dict = {}
-    order = []
-    for s in e.scalars:
-        b, p = _base_exp(s)
-        k = key(b)
-        if k in groups:
-            groups[k][1] += p
-        else:
-            groups[k] = [b, p]
-            order.append(k)
-    if len(order) == len(e.scalars):
-        return None
-    scal = [B.power(groups[k][0], groups[k][1]) for k in order]
-    return B.mul(Num(e.coeff), *scal, *e.chain)
+    scal = merge_powers(e.scalars, _scalar_base_exp, B.power)
+    return None if scal is None else B.mul(Num(e.coeff), *scal, *e.chain)
 
 
 def _safe_power_of_power(base: Expr, p: Fraction, q: Fraction) -> bool:
@@ -309,19 +311,9 @@ def hadamard_rules(e: Expr):
     """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)). Decreases: the number of factors."""
     if not isinstance(e, Had):
         return None
-    groups: dict = {}
-    order = []
-    for f in e.factors:
-        b, p = (f.base, f.exp) if isinstance(f, HadPow) else (f, Fraction(1))
-        k = key(b)
-        if k in groups:
-            groups[k][1] += p
-        else:
-            groups[k] = [b, p]
-            order.append(k)
-    if len(order) == len(e.factors):
-        return None
-    return B.had(*(B.hadpow(groups[k][0], groups[k][1]) for k in order))
+    fs = merge_powers(e.factors, lambda f: (f.base, f.exp) if isinstance(f, HadPow)
+                      else (f, Fraction(1)), B.hadpow)
+    return None if fs is None else B.had(*fs)
 
 
 def scalars_out(e: Expr):
