@@ -48,11 +48,16 @@ def test_the_common_path_imports_no_heavy_library():
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
 
 
-def test_sympy_is_imported_only_for_scalar_functions():
+def test_sympy_is_imported_only_for_new_scalar_functions(tmp_path):
+    """SymPy derives f' once; later processes read the formula from the cache."""
     probe = ("import sys\nfrom matdiff.core import differentiate\n"
              "differentiate('x^T A x', 'x'); a = 'sympy' in sys.modules\n"
              "differentiate('sin(x)^T a', 'x'); b = 'sympy' in sys.modules\n"
              "print(a, b)")
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                       cwd=ROOT, timeout=120)
-    assert r.stdout.strip() == "False True", r.stderr
+    env = dict(os.environ, MATDIFF_CACHE_DIR=str(tmp_path))
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=ROOT, timeout=120, env=env)
+    assert first.stdout.strip() == "False True", first.stderr
+    again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=ROOT, timeout=120, env=env)
+    assert again.stdout.strip() == "False False", again.stderr
