@@ -10,7 +10,7 @@ from. A node type without a rule raises `UnsupportedError`, never returns None.
 
 from __future__ import annotations
 
-from fractions import Fraction
+import re
 from typing import Callable
 
 from . import build as B
@@ -24,18 +24,28 @@ from .textform import to_text
 
 D = Callable[[Expr], Expr]
 RULES: dict[type, Callable] = {}
+TITLES: dict[Callable, str] = {}
 
 
-def rule(*types):
+def rule(*types, title: str):
+    """Register fn as the differential rule of the node types; `title` names it."""
     def register(fn):
         for t in types:
             RULES[t] = fn
+        TITLES[fn] = title
         return fn
     return register
 
 
-def differential(e: Expr, var: Sym) -> Expr:
-    """d e, linear in Diff(var)."""
+def identity_of(fn: Callable) -> str:
+    """A rule's identity: its docstring up to the first parenthesised reference."""
+    doc = " ".join((fn.__doc__ or "").split())
+    return re.split(r" \((?=§|MC|Golub|U invertible|skew is)", doc)[0].rstrip(".;")
+
+
+def differential(e: Expr, var: Sym, trace: list | None = None) -> Expr:
+    """d e, linear in Diff(var). With `trace`, each rule used is appended to it as
+    (rule, node, its differential), outermost first."""
     memo: dict[Expr, Expr] = {}
 
     def d(x: Expr) -> Expr:
@@ -46,7 +56,13 @@ def differential(e: Expr, var: Sym) -> Expr:
         fn = RULES.get(type(x))
         if fn is None:
             raise UnsupportedError(f"no differential rule for {type(x).__name__} ({to_text(x)})")
+        slot = None
+        if trace is not None:
+            slot = len(trace)
+            trace.append(None)
         out = fn(x, d, var)
+        if slot is not None:
+            trace[slot] = (fn, x, out)
         memo[x] = out
         return out
 
@@ -57,19 +73,19 @@ def differential(e: Expr, var: Sym) -> Expr:
 # §1: the basic results
 
 
-@rule(Sym)
+@rule(Sym, title="the variable")
 def d_symbol(e: Sym, d: D, var: Sym) -> Expr:
-    """d X = dX for the variable itself (∂x/∂x = I, §1); other names are constants (§1: ∂a/∂x = 0)."""
+    """d X = dX for the variable itself, d a = 0 for any other name (§1: ∂x/∂x = I, ∂a/∂x = 0)."""
     return Diff(var) if e.name == var.name else B.zero(e.shape)
 
 
-@rule(Add)
+@rule(Add, title="sum rule")
 def d_sum(e: Add, d: D, var: Sym) -> Expr:
     """d(U + V) = dU + dV (§1, sum rule)."""
     return B.add(*(d(t) for t in e.terms))
 
 
-@rule(Mul)
+@rule(Mul, title="product rule")
 def d_product(e: Mul, d: D, var: Sym) -> Expr:
     """d(U V W) = dU V W + U dV W + U V dW (§1 product rule, §5 eq. 3); scalar factors
     a u: d(a u) = a du (§1)."""
@@ -81,20 +97,20 @@ def d_product(e: Mul, d: D, var: Sym) -> Expr:
     return B.add(*terms) if terms else B.zero(e.shape)
 
 
-@rule(T)
+@rule(T, title="transpose")
 def d_transpose(e: T, d: D, var: Sym) -> Expr:
     """d(Uᵀ) = (dU)ᵀ (§2: ∂(uᵀA)/∂x = (∂u/∂x)ᵀ A)."""
     return B.transpose(d(e.arg))
 
 
-@rule(Pow)
+@rule(Pow, title="power rule")
 def d_scalar_power(e: Pow, d: D, var: Sym) -> Expr:
     """d(uᵖ) = p uᵖ⁻¹ du for a scalar u and rational p."""
     p = e.exp
     return B.mul(Num(p), B.power(e.base, p - 1), d(e.base))
 
 
-@rule(MatPow)
+@rule(MatPow, title="matrix power")
 def d_matrix_power(e: MatPow, d: D, var: Sym) -> Expr:
     """d(Uⁿ) = Σᵢ Uⁱ⁻¹ dU Uⁿ⁻ⁱ (§5 eq. 4); d(U⁻¹) = −U⁻¹ dU U⁻¹ (§5 eq. 5), and U⁻ⁿ = (U⁻¹)ⁿ."""
     n = e.n
@@ -108,13 +124,13 @@ def d_matrix_power(e: MatPow, d: D, var: Sym) -> Expr:
                    for i in range(1, n + 1)))
 
 
-@rule(Diag)
+@rule(Diag, title="diag")
 def d_diag(e: Diag, d: D, var: Sym) -> Expr:
     """d diag(u) = diag(du)."""
     return B.diag(d(e.arg))
 
 
-@rule(Skew)
+@rule(Skew, title="skew")
 def d_skew(e: Skew, d: D, var: Sym) -> Expr:
     """d skew(u) = skew(du) (skew is linear)."""
     return B.skew(d(e.arg))
@@ -124,19 +140,19 @@ def d_skew(e: Skew, d: D, var: Sym) -> Expr:
 # §2, §5: products of vectors and matrices
 
 
-@rule(Cross)
+@rule(Cross, title="cross product")
 def d_cross(e: Cross, d: D, var: Sym) -> Expr:
     """d(u × v) = du × v + u × dv (§2)."""
     return B.add(B.cross(d(e.a), e.b), B.cross(e.a, d(e.b)))
 
 
-@rule(Kron)
+@rule(Kron, title="Kronecker product")
 def d_kron(e: Kron, d: D, var: Sym) -> Expr:
     """d(U ⊗ V) = dU ⊗ V + U ⊗ dV (§5)."""
     return B.add(B.kron(d(e.a), e.b), B.kron(e.a, d(e.b)))
 
 
-@rule(Had)
+@rule(Had, title="Hadamard product")
 def d_hadamard(e: Had, d: D, var: Sym) -> Expr:
     """d(U ∘ V) = dU ∘ V + U ∘ dV (§5)."""
     fs = e.factors
@@ -145,7 +161,7 @@ def d_hadamard(e: Had, d: D, var: Sym) -> Expr:
     return B.add(*terms)
 
 
-@rule(HadPow)
+@rule(HadPow, title="element-wise power")
 def d_hadamard_power(e: HadPow, d: D, var: Sym) -> Expr:
     """d(U^∘p) = p U^∘(p−1) ∘ dU, element by element."""
     return B.mul(Num(e.exp), B.had(B.hadpow(e.base, e.exp - 1), d(e.base)))
@@ -155,7 +171,7 @@ def d_hadamard_power(e: HadPow, d: D, var: Sym) -> Expr:
 # functions
 
 
-@rule(Fn)
+@rule(Fn, title="chain rule")
 def d_function(e: Fn, d: D, var: Sym) -> Expr:
     """d f(u) = f'(u) du for a scalar u (§1 chain rule); d f(U) = f'(U) ∘ dU element-wise
     (§4: ∂f(x)/∂x = diag(f'(x))). f' comes from SymPy."""
@@ -171,7 +187,7 @@ def _matrix_part(e: Expr) -> Expr:
     return e
 
 
-@rule(MatFn)
+@rule(MatFn, title="matrix function")
 def d_matrix_function(e: MatFn, d: D, var: Sym) -> Expr:
     """d g(U) = g'(U) dU when dU commutes with U, as for U = x A (§5: ∂g(xA)/∂x = A g'(xA));
     otherwise only tr(d g(U)) = tr(g'(U) dU) has a closed form (§6.1: ∂tr(eˣ)/∂X = eˣ),
@@ -188,7 +204,7 @@ def d_matrix_function(e: MatFn, d: D, var: Sym) -> Expr:
 # §3, §6: scalar functions of vectors and matrices
 
 
-@rule(Norm)
+@rule(Norm, title="norm")
 def d_norm(e: Norm, d: D, var: Sym) -> Expr:
     """d‖u‖ = ⟨u, du⟩ / ‖u‖ (§3 eq. 2: ∂‖x − a‖/∂x = (x − a)ᵀ/‖x − a‖; Frobenius for matrices)."""
     u = e.arg
@@ -202,27 +218,27 @@ def d_norm(e: Norm, d: D, var: Sym) -> Expr:
     return B.mul(inner, B.power(e, -1))
 
 
-@rule(Tr)
+@rule(Tr, title="trace")
 def d_trace(e: Tr, d: D, var: Sym) -> Expr:
     """d tr(U) = tr(dU) (§6.1: the trace and the derivative commute)."""
     return B.trace(d(e.arg))
 
 
-@rule(Det)
+@rule(Det, title="determinant")
 def d_det(e: Det, d: D, var: Sym) -> Expr:
     """d|U| = tr(adj(U) dU) (§6.2: ∂|Y|/∂Y is the adjugate Y*, by cofactor expansion; MC 46)."""
     u = e.arg
     return B.trace(B.mul(B.adj(u), d(u)))
 
 
-@rule(LogDet)
+@rule(LogDet, title="log-determinant")
 def d_logdet(e: LogDet, d: D, var: Sym) -> Expr:
     """d log|U| = tr(U⁻¹ dU) (§6.2: ∂ln|X|/∂X = X⁻¹; MC 57)."""
     u = e.arg
     return B.trace(B.mul(B.inv(u), d(u)))
 
 
-@rule(Adj)
+@rule(Adj, title="adjugate")
 def d_adjugate(e: Adj, d: D, var: Sym) -> Expr:
     """adj(U) = |U| U⁻¹, so d adj(U) = |U| tr(U⁻¹ dU) U⁻¹ − |U| U⁻¹ dU U⁻¹ (U invertible; §6.2)."""
     u = e.arg
@@ -232,7 +248,7 @@ def d_adjugate(e: Adj, d: D, var: Sym) -> Expr:
                  B.neg(B.mul(B.det(u), ui, du, ui)))
 
 
-@rule(Pinv)
+@rule(Pinv, title="pseudo-inverse")
 def d_pinv(e: Pinv, d: D, var: Sym) -> Expr:
     """dX⁺ = −X⁺ dX X⁺ + X⁺X⁺ᵀ dXᵀ (I − X X⁺) + (I − X⁺X) dXᵀ X⁺ᵀ X⁺ for X of constant rank
     (Golub & Pereyra; MC 24)."""
@@ -251,7 +267,7 @@ def d_pinv(e: Pinv, d: D, var: Sym) -> Expr:
 # abstract functions
 
 
-@rule(Call)
+@rule(Call, title="chain rule")
 def d_abstract(e: Call, d: D, var: Sym) -> Expr:
     """d u(x) = (∂u/∂x) dx; for a scalar u of a matrix X, d u = tr(∂u/∂X dX); for u(v(x)),
     d u = (∂u/∂v)(∂v/∂x) dx (§1, the chain rules)."""
@@ -271,14 +287,14 @@ def d_abstract(e: Call, d: D, var: Sym) -> Expr:
     return B.add(*terms)
 
 
-@rule(Deriv)
+@rule(Deriv, title="abstract derivative")
 def d_abstract_derivative(e: Deriv, d: D, var: Sym) -> Expr:
     """Second derivatives of abstract functions have no symbol: unsupported."""
     raise UnsupportedError(f"the derivative of d{e.fn.name}/d{to_text(e.wrt)} would need second "
                            "derivatives of an abstract function")
 
 
-@rule(Num, Ident, Zero)
+@rule(Num, Ident, Zero, title="constant")
 def d_constant(e: Expr, d: D, var: Sym) -> Expr:
     """d a = 0 for a constant (§1)."""
     return B.zero(e.shape)

@@ -69,6 +69,21 @@ def size_of(d, sizes: dict) -> int:
     return sizes[d]
 
 
+def sizes_from(env: dict, symbols: dict) -> dict:
+    """The size of each named dimension, read off the arrays in env."""
+    np = _np()
+    sizes = {}
+    for name, s in symbols.items():
+        if name not in env:
+            continue
+        arr = np.asarray(env[name])
+        dims = arr.shape if arr.ndim == 2 else (arr.shape[0], 1) if arr.ndim == 1 else (1, 1)
+        for d, n in zip(s.shape, dims):
+            if isinstance(d, str):
+                sizes[d] = n
+    return sizes
+
+
 def random_value(sym: Sym, sizes: dict, rng, square_shift: float = 0.0):
     np = _np()
     r, c = (size_of(d, sizes) for d in sym.shape)

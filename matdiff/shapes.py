@@ -179,6 +179,26 @@ class Dims:
             return parts[0] if len(parts) == 1 else DimProd(tuple(parts))
         return r
 
+    def rename_in_order(self, shapes) -> None:
+        """Name the unknown dimensions m, n, p, ... in order of first appearance."""
+        seen: list = []
+
+        def visit(d):
+            r = self.find(d)
+            if isinstance(r, DimVar):
+                if not any(r is x for x in seen):
+                    seen.append(r)
+            elif isinstance(r, tuple):
+                for x in r:
+                    visit(x)
+
+        for shape in shapes:
+            for d in shape:
+                visit(d)
+        for i, r in enumerate(seen):
+            letter = _POOL[i % len(_POOL)]
+            r.name = letter if i < len(_POOL) else f"{letter}{i // len(_POOL) + 1}"
+
     def show(self, d) -> str:
         r = self.resolve(d)
         return str(r)
@@ -599,6 +619,8 @@ def _variable(ck: Checker, wrt: str):
 def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations,
              raw: Raw) -> Typed:
     dims = ck.dims
+    dims.rename_in_order([s.shape for s in ck.symbols.values()] + list(ck.functions.values())
+                         + [x.shape for x in expr.walk()])
 
     def fix_shape(shape):
         return (dims.resolve(shape[0]), dims.resolve(shape[1]))

@@ -14,7 +14,7 @@ from ..expr import Expr
 from .engine import rewrite
 from .factor import factor_sum
 from .present import make_rules
-from .rules import NORMALIZE
+from .rules import NORMALIZE, titled
 
 
 def normalize(e: Expr) -> Expr:
@@ -26,17 +26,23 @@ def normal_transpose(e: Expr) -> Expr:
     return normalize(B.transpose(e))
 
 
-def _factor(e: Expr):
+@titled("common factor taken out")
+
+
+def factor_common(e: Expr):
+    """A common factor taken out of terms of a sum, when that is shorter (§3: xᵀA + xᵀAᵀ =
+    xᵀ(A + Aᵀ)). Decreases: the length of the printed sum."""
     return factor_sum(e, normal_transpose)
 
 
-FACTOR = NORMALIZE + (_factor,)
+FACTOR = NORMALIZE + (factor_common,)
 PRESENT = make_rules(normal_transpose)
 
 
-def simplify(e: Expr) -> Expr:
-    """A compact form of e: normal form, factored, presented."""
-    e = rewrite(e, NORMALIZE)
-    e = rewrite(e, FACTOR)
-    e = rewrite(e, PRESENT)
+def simplify(e: Expr, trace: list | None = None) -> Expr:
+    """A compact form of e: normal form, factored, presented. With `trace`, the rules
+    that fired are appended to it as (rule, before, after)."""
+    e = rewrite(e, NORMALIZE, trace)
+    e = rewrite(e, FACTOR, trace)
+    e = rewrite(e, PRESENT, trace)
     return e

@@ -66,8 +66,9 @@ class RewriteLoop(RuntimeError):
     pass
 
 
-def rewrite(e: Expr, rules: Iterable[Rule]) -> Expr:
-    """e with the rules applied everywhere, until none applies."""
+def rewrite(e: Expr, rules: Iterable[Rule], trace: list | None = None) -> Expr:
+    """e with the rules applied everywhere, until none applies. With `trace`, every
+    firing is appended to it as (rule, node before, node after)."""
     rules = tuple(rules)
     memo: dict[Expr, Expr] = {}
     depth = 0
@@ -88,6 +89,8 @@ def rewrite(e: Expr, rules: Iterable[Rule]) -> Expr:
                 for r in rules:
                     z = r(y)
                     if z is not None and z != y:
+                        if trace is not None:
+                            trace.append((r, y, z))
                         y = go(z)
                         break
         finally:

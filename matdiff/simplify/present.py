@@ -17,6 +17,7 @@ from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, MatPow, Mul, Num, T
 from ..textform import neg_parts, text_len
 from .factor import common_number, parts
 from .keys import key, tkey
+from .rules import titled
 
 
 def count_transposes(e: Expr) -> int:
@@ -32,6 +33,7 @@ def _pulled(e: Expr, normal_transpose):
 
 
 def make_rules(normal_transpose):
+    @titled("xᵀ − aᵀ = (x − a)ᵀ")
     def pull_transpose_over_sum(e: Expr):
         """xᵀ − aᵀ → (x − a)ᵀ when strictly shorter. Decreases: transposes."""
         if not isinstance(e, Add) or e.is_scalar:
@@ -40,6 +42,8 @@ def make_rules(normal_transpose):
         if alt is not None and text_len(alt) < text_len(e):
             return alt
         return None
+
+    @titled("xᵀ − aᵀ = (x − a)ᵀ")
 
     def pull_transpose_in_product(e: Expr):
         """A sum inside a product needs parentheses, so (xᵀ − aᵀ) M → (x − a)ᵀ M is
@@ -55,6 +59,8 @@ def make_rules(normal_transpose):
                     return B.mul(*fs)
         return None
 
+    @titled("(Aᵀ)⁻¹ = A⁻ᵀ")
+
     def pull_transpose_under_power(e: Expr):
         """(Aᵀ + t Bᵀ)⁻¹ → (A + t B)⁻ᵀ when shorter. Decreases: transposes."""
         if not isinstance(e, MatPow) or not isinstance(e.base, Add):
@@ -66,6 +72,8 @@ def make_rules(normal_transpose):
                 return cand
         return None
 
+    @titled("sin(xᵀ) = sin(x)ᵀ")
+
     def pull_transpose_over_elementwise(e: Expr):
         """sin(xᵀ) → sin(x)ᵀ, cos(xᵀ) ∘ xᵀAᵀ → (cos(x) ∘ A x)ᵀ when not longer.
         Decreases: transposes."""
@@ -75,6 +83,8 @@ def make_rules(normal_transpose):
         if alt is not None and text_len(alt) <= text_len(e):
             return alt
         return None
+
+    @titled("common number taken out")
 
     def number_out_of_sum(e: Expr):
         """A (−B − C) → −A (B + C), x (A/2 + Aᵀ/2) → x (A + Aᵀ)/2: a number common to
@@ -90,6 +100,8 @@ def make_rules(normal_transpose):
                     fs[i] = B.add(*(B.mul(Num(1 / g), t) for t in f.terms))
                     return B.mul(Num(g), *fs)
         return None
+
+    @titled("terms reordered")
 
     def order_terms(e: Expr):
         """A positive term first (b − a, not −a + b); of a pair M + Mᵀ, the one with fewer

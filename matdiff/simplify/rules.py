@@ -19,6 +19,16 @@ from ..expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Fre
 from ..functions import MATRIX_FUNCTIONS
 from .keys import key, monomial, tkey
 
+
+
+def titled(title: str):
+    """Give a rule a short name for explanations."""
+    def mark(fn):
+        fn.title = title
+        return fn
+    return mark
+
+
 # ---------------------------------------------------------------------------
 # transposes
 
@@ -54,6 +64,9 @@ def transpose_of(e: Expr) -> Expr:
     return None
 
 
+@titled("transposes moved to the leaves")
+
+
 def push_transpose(e: Expr):
     """(A B)ᵀ = Bᵀ Aᵀ, (A + B)ᵀ = Aᵀ + Bᵀ, (Aⁿ)ᵀ = (Aᵀ)ⁿ, adj, pinv, ⊗, ∘ and functions
     likewise. Decreases: the size of the subtree under each transpose."""
@@ -86,6 +99,9 @@ def _scalar_base_exp(f: Expr):
     return (f.base, f.exp) if isinstance(f, Pow) else (f, Fraction(1))
 
 
+@titled("equal scalar factors merged into powers")
+
+
 def merge_scalar_powers(e: Expr):
     """s^p s^q = s^(p+q) among a product's scalar factors (matched by key, so xᵀa and aᵀx
     merge). Decreases: the number of scalar factors."""
@@ -103,6 +119,9 @@ def _safe_power_of_power(base: Expr, p: Fraction, q: Fraction) -> bool:
     return isinstance(base, (Norm,)) or (isinstance(base, Fn) and base.name == "exp")
 
 
+@titled("powers of powers")
+
+
 def power_of_power(e: Expr):
     """(s^p)^q = s^(pq) when that is valid for every real s (q an integer, or p odd, or
     s > 0); (a b)^n = aⁿ bⁿ for scalars. Decreases: nesting of powers."""
@@ -115,6 +134,9 @@ def power_of_power(e: Expr):
         c = b.coeff ** e.exp.numerator if b.coeff != 0 else Fraction(0)
         return B.mul(Num(Fraction(c)), *(B.power(s, e.exp) for s in b.scalars))
     return None
+
+
+@titled("Aᵃ Aᵇ = Aᵃ⁺ᵇ (X X⁻¹ = I)")
 
 
 def merge_chain_powers(e: Expr):
@@ -154,6 +176,9 @@ def _square_factors(e: Expr) -> bool:
     return all(f.is_square for f in e.chain)
 
 
+@titled("(A B)⁻¹ = B⁻¹ A⁻¹")
+
+
 def inverse_inward(e: Expr):
     """(s A B)⁻ⁿ = s⁻ⁿ (B⁻¹)ⁿ (A⁻¹)ⁿ for square A, B; (s A)ⁿ = sⁿ Aⁿ; (Aᵃ)ᵇ = Aᵃᵇ.
     Decreases: the size of the subtree under each matrix power."""
@@ -173,6 +198,9 @@ def inverse_inward(e: Expr):
 
 # ---------------------------------------------------------------------------
 # traces, determinants, adjugates
+
+
+@titled("the trace is linear")
 
 
 def trace_rules(e: Expr):
@@ -202,6 +230,9 @@ def _leafy(f: Expr) -> bool:
     return isinstance(f, (Sym, Call, Ident))
 
 
+@titled("adj(X) = |X| X⁻¹")
+
+
 def adjugate_to_inverse(e: Expr):
     """adj(Y) = |Y| Y⁻¹ when Y is a product of square names (§6.2: ∂|X|/∂X = X* = |X|X⁻¹),
     so that Y⁻¹ falls apart and cancels; otherwise the adjugate stays (§6.2: B(AXB)*A).
@@ -213,6 +244,9 @@ def adjugate_to_inverse(e: Expr):
     if all(f.is_square and _leafy(f) for f in factors):
         return B.mul(B.det(y), B.inv(y))
     return None
+
+
+@titled("|Xᵀ| = |X|")
 
 
 def det_rules(e: Expr):
@@ -229,6 +263,9 @@ def _gram(f: Expr):
         if key(a) == tkey(b):
             return b, a   # f = bᵀ b with a = bᵀ
     return None
+
+
+@titled("(XᵀX)⁻¹Xᵀ = X⁺")
 
 
 def pinv_patterns(e: Expr):
@@ -275,6 +312,9 @@ def _pinv_pair(f: Expr, g: Expr):
 # sums
 
 
+@titled("like terms collected")
+
+
 def collect_like_terms(e: Expr):
     """a M + b M = (a + b) M for terms equal up to their number (by key). Decreases: the
     number of terms."""
@@ -307,6 +347,9 @@ def collect_like_terms(e: Expr):
 # element-wise products, Kronecker and cross products
 
 
+@titled("A ∘ A = A^∘2")
+
+
 def hadamard_rules(e: Expr):
     """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)). Decreases: the number of factors."""
     if not isinstance(e, Had):
@@ -314,6 +357,9 @@ def hadamard_rules(e: Expr):
     fs = merge_powers(e.factors, lambda f: (f.base, f.exp) if isinstance(f, HadPow)
                       else (f, Fraction(1)), B.hadpow)
     return None if fs is None else B.had(*fs)
+
+
+@titled("scalars taken out")
 
 
 def scalars_out(e: Expr):
@@ -347,6 +393,9 @@ def _split_scalar(e: Expr):
     return None
 
 
+@titled("diag is linear")
+
+
 def diag_rules(e: Expr):
     """diag(s v) = s diag(v); c diag(u) + d diag(v) = diag(c u + d v). Decreases: the
     number of diag nodes, or scalars inside them."""
@@ -372,6 +421,9 @@ def _diag_term(t: Expr):
     if isinstance(t, Mul) and len(t.chain) == 1 and isinstance(t.chain[0], Diag):
         return B.mul(*[f for f in t.factors if f.is_scalar], t.chain[0].arg)
     return None
+
+
+@titled("diag(a) b = a ∘ b")
 
 
 def diag_times_vector(e: Expr):
