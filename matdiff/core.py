@@ -12,7 +12,7 @@ from .derivative import Derivative, derive
 from .errors import MatdiffError, UnsupportedError, UsageError
 from .expr import Expr, Sym, derivative_shape
 from .layout import LAYOUTS, to_layout
-from .parse import parse
+from .parser import parse
 from .shapes import Declarations, Typed, check
 from .simplify import simplify
 

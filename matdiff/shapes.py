@@ -17,7 +17,7 @@ from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Num, Sym, Zero, de
                    map_leaves, shape_str)
 from .functions import (ALIASES, BUILTINS, MATRIX_FUNCTIONS, OTHER_FUNCTIONS,
                         SCALAR_FUNCTIONS, canonical)
-from .parse import Raw
+from .parser import Raw
 from .textform import PLAIN, TextStyle
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",

@@ -25,7 +25,7 @@ def test_the_wheel_carries_the_grammar_and_works_without_the_checkout(tmp_path):
         assert "matdiff/grammar/matdiff.lark" in names
         site = tmp_path / "site"
         z.extractall(site)
-    probe = ("import matdiff.parse as p, sys; print(p.grammar_path());"
+    probe = ("import matdiff.parser as p, sys; print(p.grammar_path());"
              "from matdiff.core import differentiate;"
              "print(differentiate('tr(A X)', 'X').expr)")
     env = dict(os.environ, PYTHONPATH=str(site), MATDIFF_CACHE_DIR=str(tmp_path / "cache"))

@@ -9,7 +9,7 @@ import pytest
 from matdiff.core import analyse
 from matdiff.errors import ParseError
 from matdiff.functions import BUILTINS
-from matdiff.parse import grammar_path, parse
+from matdiff.parser import grammar_path, parse
 from matdiff.shapes import Declarations
 from matdiff.textform import to_text
 
@@ -25,7 +25,7 @@ def test_grammar_is_lalr_without_conflicts():
 
     from lark import Lark, logger
 
-    from matdiff.parse import _BarPostLex
+    from matdiff.parser import _BarPostLex
 
     records = []
     handler = logging.Handler()

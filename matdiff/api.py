@@ -1,0 +1,187 @@
+"""The Python API: matdiff in a program or a notebook.
+
+    >>> import matdiff
+    >>> r = matdiff.d("tr(A X B X^T C)", wrt="X")
+    >>> str(r)
+    'B X^T C A + B^T X^T A^T C^T'
+    >>> r.numpy()
+    'B @ X.T @ C @ A + B.T @ X.T @ A.T @ C.T'
+    >>> matdiff.d("x^T A x", wrt="x", layout="denominator", symmetric=["A"]).text()
+    '2 A x'
+
+`d` and `parse` raise `matdiff.MatdiffError` (ParseError, ShapeError,
+UnsupportedError, UsageError) with the message, the source span and a hint.
+In Jupyter, results display as LaTeX (`_repr_latex_`).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Union
+
+from .core import Result, analyse, differentiate
+from .expr import Expr
+from .render import as_json, numpy_code
+from .render.latex import to_latex
+from .render.unicode import to_unicode
+from .shapes import Declarations, Typed
+from .textform import to_text
+
+Names = Union[str, Iterable[str]]
+
+
+def _decls(scalar: Names, vector: Names, matrix: Names, symmetric: Names) -> Declarations:
+    def names(v):
+        return [v] if isinstance(v, str) else list(v or ())
+    return Declarations.from_lists(names(scalar), names(vector), names(matrix), names(symmetric))
+
+
+def _dims(shape) -> tuple:
+    return tuple(d if isinstance(d, int) else str(d) for d in shape)
+
+
+class Derivative:
+    """A derivative: print it, or get it as LaTeX, NumPy code, Python or JSON."""
+
+    def __init__(self, result: Result) -> None:
+        self._result = result
+
+    # -- what it is --------------------------------------------------------------
+    @property
+    def expr(self) -> Expr:
+        """The derivative as an expression tree (in its layout)."""
+        return self._result.expr
+
+    @property
+    def function(self) -> Expr:
+        return self._result.function
+
+    @property
+    def wrt(self) -> str:
+        return self._result.wrt
+
+    @property
+    def layout(self) -> str:
+        return self._result.layout
+
+    @property
+    def kind(self) -> str:
+        """e.g. 'scalar-by-matrix', 'vector-by-vector'."""
+        return self._result.kind
+
+    @property
+    def shape(self) -> tuple:
+        """The derivative's shape, with symbolic dimensions such as ('n', 'm')."""
+        return _dims(self._result.expr.shape)
+
+    @property
+    def names(self) -> dict:
+        """Each name's kind and shape, as in the JSON output."""
+        return as_json(self._result)["names"]
+
+    # -- how it prints -------------------------------------------------------------
+    def text(self) -> str:
+        """The derivative in matdiff's input syntax (it parses back)."""
+        return to_text(self._result.expr, self._result.typed.style)
+
+    def pretty(self) -> str:
+        return to_unicode(self._result.expr)
+
+    def latex(self) -> str:
+        return to_latex(self._result.expr)
+
+    def numpy(self) -> str:
+        """One NumPy expression over the input names (vectors are 1-D arrays)."""
+        return numpy_code(self._result)
+
+    def python(self) -> str:
+        """A runnable module computing the value and the derivative, with a check()."""
+        from .render.python import python_code
+        return python_code(self._result)
+
+    def json(self) -> dict:
+        return as_json(self._result)
+
+    def explain(self, fmt: str = "text") -> str:
+        """The derivation step by step ('text' or 'markdown')."""
+        from .explain import explain, to_markdown, to_plain
+        ex = explain(self._result.source, self.wrt, self.layout, self._result.typed.decls)
+        return to_markdown(ex) if fmt in ("markdown", "latex") else to_plain(ex)
+
+    def check(self, trials: int = 3, tolerance: float = 1e-6, seed: int = 0):
+        """Compare with finite differences at random inputs; a report with
+        .max_rel_error and .ok. Needs NumPy and SciPy."""
+        from .verify import check
+        return check(self._result, trials, tolerance, seed)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"<matdiff.Derivative d/d{self.wrt} ({self.layout}): {self.text()}>"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Derivative) and other._result.expr == self._result.expr
+
+    def __hash__(self) -> int:
+        return hash(self._result.expr)
+
+
+class Expression:
+    """A parsed expression with its names' kinds and shapes."""
+
+    def __init__(self, typed: Typed) -> None:
+        self._typed = typed
+
+    @property
+    def expr(self) -> Expr:
+        return self._typed.expr
+
+    @property
+    def shape(self) -> tuple:
+        return _dims(self._typed.expr.shape)
+
+    @property
+    def names(self) -> dict:
+        out = {}
+        for name, s in sorted(self._typed.symbols.items()):
+            out[name] = {"kind": s.kind, "shape": list(_dims(s.shape)),
+                         **({"symmetric": True} if s.symmetric else {})}
+        return out
+
+    def text(self) -> str:
+        return to_text(self._typed.expr, self._typed.style)
+
+    def latex(self) -> str:
+        return to_latex(self._typed.expr)
+
+    def d(self, wrt: str, layout: str = "numerator") -> Derivative:
+        """The derivative of this expression with respect to `wrt`."""
+        return Derivative(differentiate(self._typed.source, wrt, layout, self._typed.decls))
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"<matdiff.Expression {self.text()}>"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+
+def parse(expr: str, *, scalar: Names = (), vector: Names = (), matrix: Names = (),
+          symmetric: Names = ()) -> Expression:
+    """Parse and check an expression (kinds by name unless declared)."""
+    return Expression(analyse(expr, _decls(scalar, vector, matrix, symmetric)))
+
+
+def d(expr: str, wrt: str, *, layout: str = "numerator", scalar: Names = (),
+      vector: Names = (), matrix: Names = (), symmetric: Names = ()) -> Derivative:
+    """The derivative of `expr` with respect to `wrt`, simplified, in `layout`."""
+    return Derivative(differentiate(expr, wrt, layout,
+                                    _decls(scalar, vector, matrix, symmetric)))
+
+
+__all__ = ["d", "parse", "Derivative", "Expression"]
