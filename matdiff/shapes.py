@@ -8,6 +8,7 @@ matrices apart and lets a wrong default kind show up as a clear error.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -83,6 +84,46 @@ class Declarations:
     def as_dict(self) -> dict:
         return {k: sorted(getattr(self, k)) for k in ("scalar", "vector", "matrix", "symmetric")
                 if getattr(self, k)}
+
+
+    def merged(self, other: "Declarations") -> "Declarations":
+        """These declarations, with `other`'s taking precedence for the names it declares."""
+        redeclared = other.scalar | other.vector | other.matrix | other.symmetric
+        out = Declarations(self.scalar - redeclared | other.scalar,
+                           self.vector - redeclared | other.vector,
+                           self.matrix - redeclared | other.matrix,
+                           self.symmetric - redeclared | other.symmetric)
+        out.check()
+        return out
+
+
+_NAME = r"[A-Za-z_\u0391-\u03A9\u03B1-\u03C9][A-Za-z0-9_\u0391-\u03A9\u03B1-\u03C9]*"
+_DECLARATION = re.compile(rf"^\s*({_NAME}(?:\s*,\s*{_NAME})*)\s*:\s*"
+                          r"(scalar|vector|matrix|symmetric)\s*$")
+
+
+def split_declarations(line: str) -> tuple[Declarations, str, str]:
+    """A batch line `t: scalar; A, B: symmetric; expm(t A)` as (declarations, the
+    expression, the declaration prefix to repeat in front of a text result)."""
+    parts = line.split(";")
+    if len(parts) == 1:
+        return Declarations(), line, ""
+    kinds: dict[str, list] = {"scalar": [], "vector": [], "matrix": [], "symmetric": []}
+    pos = 0
+    for clause in parts[:-1]:
+        m = _DECLARATION.match(clause)
+        if m is None:
+            from .errors import ParseError
+            start = pos + len(clause) - len(clause.lstrip())
+            raise ParseError(f"bad declaration {clause.strip()!r}",
+                             span=(start, start + max(1, len(clause.strip()))),
+                             hint="write e.g. 't: scalar; A, B: symmetric; expm(t A)'",
+                             source=line)
+        kinds[m.group(2)] += [n.strip() for n in m.group(1).split(",")]
+        pos += len(clause) + 1
+    decls = Declarations.from_lists(**kinds)
+    prefix = "; ".join(c.strip() for c in parts[:-1]) + "; "
+    return decls, parts[-1], prefix
 
 
 def _names(items) -> list[str]:

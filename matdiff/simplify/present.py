@@ -35,13 +35,22 @@ def _pulled(e: Expr, normal_transpose):
 def make_rules(normal_transpose):
     @titled("xᵀ − aᵀ = (x − a)ᵀ")
     def pull_transpose_over_sum(e: Expr):
-        """xᵀ − aᵀ → (x − a)ᵀ when strictly shorter. Decreases: transposes."""
+        """xᵀ − aᵀ → (x − a)ᵀ and 2xᵀ − 2aᵀ → 2 (x − a)ᵀ when strictly shorter.
+        Decreases: transposes."""
         if not isinstance(e, Add) or e.is_scalar:
             return None
-        alt = _pulled(e, normal_transpose)
-        if alt is not None and text_len(alt) < text_len(e):
-            return alt
-        return None
+        best, best_len = None, text_len(e)
+        g = common_number([parts(t)[0] for t in e.terms])
+        scaled = [(Num(Fraction(1)), e)]
+        if g not in (0, 1):
+            scaled.append((Num(g), B.add(*(B.mul(Num(1 / g), t) for t in e.terms))))
+        for number, core in scaled:
+            alt = _pulled(core, normal_transpose)
+            if alt is not None:
+                cand = B.mul(number, alt)
+                if text_len(cand) < best_len:
+                    best, best_len = cand, text_len(cand)
+        return best
 
     @titled("xᵀ − aᵀ = (x − a)ᵀ")
 
