@@ -84,9 +84,11 @@ class Derivative:
         return to_text(self._result.expr, self._result.typed.style)
 
     def pretty(self) -> str:
+        """The derivative in Unicode math: B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ."""
         return to_unicode(self._result.expr)
 
     def latex(self) -> str:
+        """The derivative in LaTeX."""
         return to_latex(self._result.expr)
 
     def numpy(self) -> str:
@@ -99,6 +101,7 @@ class Derivative:
         return python_code(self._result)
 
     def json(self) -> dict:
+        """The JSON object of `--format json`, as a dict."""
         return as_json(self._result)
 
     def explain(self, fmt: str = "text") -> str:
@@ -152,9 +155,11 @@ class Expression:
         return out
 
     def text(self) -> str:
+        """The expression in matdiff's input syntax."""
         return to_text(self._typed.expr, self._typed.style)
 
     def latex(self) -> str:
+        """The expression in LaTeX."""
         return to_latex(self._typed.expr)
 
     def d(self, wrt: str, layout: str = "numerator") -> Derivative:

@@ -144,3 +144,107 @@ def test_a_terminal_gets_a_caret_under_the_error():
     assert lines[0].startswith("matdiff: parse error at column 5")
     assert lines[1].strip() == "A + * B"
     assert lines[2].index("^") == lines[1].index("*")
+
+
+def md_in(stdin: str, *args):
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    return subprocess.run(command() + list(args), input=stdin, capture_output=True, text=True,
+                          env=e, timeout=120)
+
+
+def test_batch_one_result_per_line_and_a_bad_line_in_the_middle():
+    r = md_in("x^T A x\ntr(A X\n\nnorm(x - a)\n", "d", "-", "wrt", "x")
+    assert r.returncode == 1
+    assert r.stdout.split("\n") == ["x^T (A + A^T)", "", "", "(x - a)^T/norm(x - a)", ""]
+    errors = r.stderr.strip().splitlines()
+    assert len(errors) == 1
+    assert errors[0].startswith("matdiff: line 2: parse error at column 7")
+
+
+def test_batch_all_good_exits_zero():
+    r = md_in("x^T x\na^T x\n", "d", "-", "wrt", "x", "--layout", "denominator")
+    assert r.returncode == 0 and r.stdout == "2 x\na\n" and r.stderr == ""
+
+
+def test_batch_declarations_travel_with_a_line():
+    r = md_in("t: scalar; expm(t A)\nt, s: scalar; A: symmetric; s t^2 A\n", "d", "-", "wrt", "t")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["t: scalar; expm(t A) A",
+                                     "t, s: scalar; A: symmetric; 2 s t A"]
+
+
+def test_batch_error_columns_count_from_the_start_of_the_line():
+    r = md_in("t: scalar; expm(t A + x)\n", "d", "-", "wrt", "t")
+    assert r.returncode == 1
+    assert "line 1: shape error at column 17" in r.stderr
+
+
+def test_bad_declaration_in_a_batch_line():
+    r = md_in("t scalar; t A\n", "d", "-", "wrt", "t")
+    assert r.returncode == 1 and "bad declaration 't scalar'" in r.stderr
+
+
+def test_text_round_trips_into_a_second_derivative():
+    first = md("d", "x^T A x", "wrt", "x", "--format", "text")
+    second = md_in(first.stdout, "d", "-", "wrt", "x")
+    assert second.stdout.strip() == "A + A^T"           # the Hessian
+    first = md_in("t: scalar; sin(t) A\n", "d", "-", "wrt", "t")
+    second = md_in(first.stdout, "d", "-", "wrt", "t")
+    assert second.stdout.strip() == "t: scalar; -sin(t) A"
+
+
+def test_json_batch_is_one_object_per_line_with_stable_keys():
+    r = md_in("x^T A x\n(x\n", "d", "-", "wrt", "x", "--format", "json")
+    objs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert set(objs[0]) == {"input", "wrt", "layout", "derivative", "names", "result", "latex",
+                            "numpy", "shape"}
+    assert objs[0]["result"] == "x^T (A + A^T)" and objs[0]["shape"] == [1, "m"]
+    assert objs[1]["line"] == 2 and objs[1]["error"]["kind"] == "parse error"
+    assert objs[1]["error"]["column"] == 3
+    # the JSON's NumPy code evaluates to the derivative
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    A, x = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    got = eval(objs[0]["numpy"], {"np": np, "A": A, "x": x})
+    np.testing.assert_allclose(got, x @ (A + A.T))
+
+
+def test_check_option_and_command():
+    r = md("d", "det(X)", "wrt", "X", "--check")
+    assert r.returncode == 0 and r.stdout.strip() == "det(X) X^-1"
+    assert "check: max relative error" in r.stderr and r.stderr.strip().endswith(": ok")
+    r = md("check", "norm(x - a)", "wrt", "x", "--trials", "2")
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[1].startswith("check: max relative error")
+    r = md("d", "x^T x", "wrt", "x", "--check", "--format", "json")
+    assert json.loads(r.stdout)["check"]["ok"] is True
+    r = md("check", "u(x)^T a", "wrt", "x")
+    assert r.returncode == 1 and "abstract functions" in r.stderr
+
+
+def test_explain_command():
+    r = md("explain", "x^T A x", "wrt", "x")
+    assert r.returncode == 0
+    assert "Reading off the derivative: d f = G dx  ⇒  ∂f/∂x = G" in r.stdout
+    assert "\x1b" not in r.stdout
+    r = md("explain", "det(X)", "wrt", "X", "--format", "latex")
+    assert r.stdout.startswith("## ") and "$$" in r.stdout
+
+
+def test_explain_on_a_terminal_is_styled():
+    code, out = on_terminal("explain", "tr(X)", "wrt", "X")
+    assert code == 0 and "\x1b[" in out and "The differential" in out
+
+
+def test_help_shows_examples():
+    r = md("--help")
+    assert "matdiff d \"tr(A X B X^T C)\" wrt X" in r.stdout
+    r = md("d", "--help")
+    assert "--check" in r.stdout and "Examples:" in r.stdout
+
+
+def test_shell_completion_is_offered():
+    r = md("--help")
+    assert "--install-completion" in r.stdout

@@ -118,27 +118,34 @@ def _check_function(result, order: list, dim_names: dict, args: str) -> list:
     var = result.var
     pv = py_name(var.name)
     out = ["def check(seed=0, tol=1e-6):",
-           '    """Compare the derivative with central finite differences at random inputs."""',
-           "    rng = np.random.default_rng(seed)"]
+           '    """Compare the derivative with central finite differences at random inputs',
+           '    (random sizes, redrawn until the value is finite)."""',
+           "    rng = np.random.default_rng(seed)",
+           "    for _ in range(50):"]
+    body = [f"sizes = rng.permutation(np.arange(2, {max(7, 2 + len(dim_names))}))"]
     for i, d in enumerate(dim_names):
-        out.append(f"    {dim_names[d]} = {3 + i}")
+        body.append(f"{dim_names[d]} = int(sizes[{i}])")
     for name in order:
         s = symbols[name]
         pn = py_name(name)
         if s.is_scalar:
-            out.append(f"    {pn} = rng.uniform(0.5, 1.5)")
+            body.append(f"{pn} = rng.uniform(0.5, 1.5)")
         elif s.is_col:
-            out.append(f"    {pn} = rng.standard_normal({_shape_tuple(s, dim_names)})")
+            body.append(f"{pn} = rng.standard_normal({_shape_tuple(s, dim_names)})")
         else:
             shape = _shape_tuple(s, dim_names)
-            out.append(f"    {pn} = rng.standard_normal({shape}) / np.sqrt(max({shape}))")
+            body.append(f"{pn} = rng.standard_normal({shape}) / np.sqrt(max({shape}))")
             if s.symmetric:
-                out.append(f"    {pn} = ({pn} + {pn}.T) / 2")
+                body.append(f"{pn} = ({pn} + {pn}.T) / 2")
             if s.is_square:
-                out.append(f"    {pn} = {pn} + 1.5 * np.eye({pn}.shape[0])")
+                body.append(f"{pn} = {pn} + 1.5 * np.eye({pn}.shape[0])")
+    body += ["with np.errstate(all=\"ignore\"):",
+             f"    value, derivative = f_and_derivative({args})",
+             "if np.all(np.isfinite(value)) and np.all(np.isfinite(derivative)):",
+             "    break"]
+    out += ["        " + b for b in body]
     rest = "".join(", " + py_name(n) for n in order[1:])   # the variable comes first
-    out += [f"    _, derivative = f_and_derivative({args})",
-            f"    v0 = np.asarray({pv}, dtype=float)",
+    out += [f"    v0 = np.asarray({pv}, dtype=float)",
             "    columns = []",
             "    for idx in np.ndindex(v0.shape):",
             "        h = 1e-6 * max(1.0, abs(v0[idx]))",

@@ -1,0 +1,49 @@
+"""Numerical verification: correct formulas pass, wrong ones are caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import run
+from matdiff import build as B
+from matdiff.errors import UnsupportedError
+from matdiff.verify import check, check_formula_expr, describe
+
+
+@pytest.mark.parametrize("expr,wrt,layout,kinds", [
+    ("tr(A X B X^T C)", "X", "numerator", {}),
+    ("tr(A X B X^T C)", "X", "denominator", {}),
+    ("x^T A x", "x", "numerator", {"symmetric": ["A"]}),
+    ("expm(t A)", "t", "denominator", {"scalar": ["t"]}),
+    ("B sin(A x)", "x", "numerator", {}),
+])
+def test_correct_results_pass(expr, wrt, layout, kinds):
+    rep = check(run(expr, wrt, layout, **kinds))
+    assert rep.ok and rep.max_rel_error < 1e-8 and rep.trials == 3
+    assert describe(rep).endswith(": ok")
+
+
+def test_a_wrong_formula_is_caught():
+    r = run("tr(A X B X^T C)", "X")
+    right = r.expr
+    assert check_formula_expr(r, right).ok
+    first_term_only = right.terms[0]                 # a term missing
+    rep = check_formula_expr(r, first_term_only)
+    assert not rep.ok and rep.max_rel_error > 1e-3
+    assert "FAILED" in describe(rep)
+
+
+def test_a_missing_transpose_is_caught():
+    r = run("tr(A X)", "X")                          # the derivative is A (n×m); Aᵀ is wrong
+    rep = check_formula_expr(r, B.transpose(r.expr))
+    assert not rep.ok
+
+
+def test_symmetric_declarations_give_symmetric_inputs():
+    r = run("x^T A x", "x", symmetric=["A"])        # 2 xᵀA holds only for symmetric A
+    assert check(r).ok
+
+
+def test_abstract_functions_cannot_be_checked():
+    with pytest.raises(UnsupportedError, match="abstract functions"):
+        check(run("u(x)^T a", "x"))
