@@ -141,8 +141,6 @@ def mul(*factors: Expr) -> Expr:
         return Num(Fraction(1))
     if len(out) == 1:
         return out[0]
-    if not scalars and coeff == 1 and len(chain) > 1:
-        return Mul(tuple(chain))
     return Mul(tuple(out))
 
 

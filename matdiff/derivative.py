@@ -18,7 +18,7 @@ from . import build as B
 from . import calculus
 from .differential import differential
 from .errors import UnsupportedError
-from .expr import (SCALAR, Add, Cross, Diag, Diff, Expr, Frechet, Had, Ident, Kron, Mul, Num,
+from .expr import (Add, Cross, Diag, Diff, Expr, Frechet, Had, Ident, Kron, Mul, Num,
                    Skew, Sym, T, Tr, derivative_shape, map_leaves, transform)
 from .functions import MATRIX_FUNCTIONS
 from .textform import to_text
@@ -33,7 +33,6 @@ class Derivative:
     expr: Expr            # d f / d var, numerator layout
     function: Expr        # f
     var: Sym
-    differential: Expr    # d f, linear in Diff(var)
     kind: str             # e.g. "scalar-by-matrix"
 
 
@@ -64,7 +63,7 @@ def derive(f: Expr, var: Sym) -> Derivative:
         g = B.transpose(gradient(df, var))
     else:
         g = jacobian(df, var)
-    return Derivative(g, f, var, df, kind)
+    return Derivative(g, f, var, kind)
 
 
 def _close_trace(x: Expr, var: Sym) -> Expr:

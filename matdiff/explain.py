@@ -189,8 +189,7 @@ def explain(source: str, wrt: str, layout: str = "numerator",
     # 4. simplification, phase by phase
     chain = []
     current = g_sum
-    for name, rules in (("normal form", NORMALIZE), ("common factors", FACTOR),
-                        ("presentation", PRESENT)):
+    for rules in (NORMALIZE, FACTOR, PRESENT):
         fired: list = []
         nxt = rewrite(current, rules, fired)
         if to_unicode(nxt) != to_unicode(current):

@@ -51,13 +51,9 @@ def dim_mul(a, b):
     return DimProd(fa + fb)
 
 
-def dim_str(d) -> str:
-    return str(d)
-
-
 def shape_str(shape: Shape) -> str:
     r, c = shape
-    return f"{dim_str(r)}×{dim_str(c)}"
+    return f"{r}×{c}"
 
 
 # ---------------------------------------------------------------------------
@@ -581,22 +577,6 @@ class Frechet(Expr):
 
 # ---------------------------------------------------------------------------
 # small helpers
-
-
-ONE = Num(Fraction(1))
-MINUS_ONE = Num(Fraction(-1))
-
-
-def num(value) -> Num:
-    return Num(Fraction(value))
-
-
-def is_num(e: Expr, value=None) -> bool:
-    return isinstance(e, Num) and (value is None or e.value == value)
-
-
-def contains(e: Expr, cls) -> bool:
-    return any(isinstance(x, cls) for x in e.walk())
 
 
 def map_leaves(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:

@@ -221,7 +221,6 @@ def evaluate(e: Expr, env: dict, sizes: dict):
 def arrange(g, fshape: tuple, vshape: tuple, layout: str):
     """G[v_index][f_index] = d f / d v, as the derivative in `layout`, with vectors
     1-D (the contract's NumPy convention)."""
-    np = _np()
     f_scalar = fshape == (1, 1)
     v_scalar = vshape == (1, 1)
     num = layout == "numerator"

@@ -15,7 +15,7 @@ from fractions import Fraction
 from . import build as B
 from .errors import ShapeError, UnsupportedError, UsageError
 from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Num, Sym, Zero, derivative_shape,
-                   map_leaves, shape_str)
+                   map_leaves)
 from .functions import (ALIASES, BUILTINS, MATRIX_FUNCTIONS, OTHER_FUNCTIONS,
                         SCALAR_FUNCTIONS, canonical)
 from .parser import Raw
@@ -293,7 +293,7 @@ class Checker:
     def kind_hint(self, *pairs) -> str | None:
         """Suggest a declaration when an operand is a bare name whose default kind (a
         lowercase name is a vector) is the likely culprit: expm(t A) → --scalar t."""
-        for raw, e in pairs:
+        for raw, _ in pairs:
             if raw.op == "name":
                 name = raw.value
                 kind, declared = self.decls.kind_of(name)
@@ -408,10 +408,7 @@ class Checker:
                     hint=f"for a product write {name}*({self.text(a)}) or {name} ({self.text(a)})")
             args.append(self.visit(a))
         shape = self.function_shape(name, raw)
-        prev = self.function_args.get(name)
-        if prev is not None and tuple(prev) != tuple(args):
-            pass   # u(x) and u(y) may both appear; each call stands for itself
-        self.function_args.setdefault(name, tuple(args))
+        self.function_args.setdefault(name, tuple(args))   # what du/dx refers to
         return Call(name, tuple(args), shape)
 
     def args_of(self, raw: Raw, n: int, name: str) -> list[Expr]:
@@ -470,9 +467,6 @@ class Checker:
                                 "is not one", raw.args[0])
             return B.skew(a)
         raise AssertionError(name)
-
-    def v_group(self, raw: Raw) -> Expr:   # pragma: no cover - groups are unwrapped
-        return self.visit(raw.args[0])
 
     def v_add(self, raw: Raw) -> Expr:
         return self.sum(raw, negate=False)
@@ -616,14 +610,6 @@ def text_style(raw: Raw) -> TextStyle:
                      hadamard=had[0] if len(had) == 1 and ".*" not in spell["hadamard"] else ".*")
 
 
-def _names_in(raw: Raw):
-    if raw.op == "name":
-        yield raw.value
-    for a in raw.args:
-        if isinstance(a, Raw):
-            yield from _names_in(a)
-
-
 # ---------------------------------------------------------------------------
 
 
@@ -684,7 +670,3 @@ def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations,
     functions = {n: fix_shape(s) for n, s in ck.functions.items()}
     v = symbols.get(var.name) if var is not None else None
     return Typed(out, source, symbols, functions, v, decls, text_style(raw))
-
-
-def describe_shape(e: Expr) -> str:
-    return shape_str(e.shape)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Frechet, Had,
-                   HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
-                   Skew, Sym, T, Tr, Zero)
+from .expr import (Add, Call, Deriv, Diff, Expr, Frechet, Had,
+                   HadPow, Ident, Kron, MatPow, Mul, Num, Pow,
+                   Sym, T, Zero)
 
 # precedence: higher binds tighter
 P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX, P_ATOM = 1, 2, 3, 4, 5
@@ -67,9 +67,12 @@ def split_mul(e: Mul):
 
 
 def neg_parts(e: Expr):
-    """(negative?, magnitude) of a term of a sum."""
+    """(negative?, magnitude) of a term of a sum: -2 A gives (True, 2 A)."""
     if isinstance(e, Mul) and e.coeff < 0:
-        return True, e
+        factors = tuple(f for f in e.factors if not isinstance(f, Num))
+        if -e.coeff != 1:
+            factors = (Num(-e.coeff),) + factors
+        return True, factors[0] if len(factors) == 1 else Mul(factors)
     if isinstance(e, Num) and e.value < 0:
         return True, Num(-e.value)
     return False, e
@@ -165,21 +168,10 @@ class TextPrinter:
             if i == 0:
                 out = self.p(term, P_SUM)
             elif negative:
-                out += " - " + self.p(self._abs(mag), P_SUM + 1 if isinstance(mag, Add) else P_SUM)
+                out += " - " + self.p(mag, P_SUM + 1 if isinstance(mag, Add) else P_SUM)
             else:
                 out += " + " + self.p(term, P_SUM + 1 if isinstance(term, Add) else P_SUM)
         return out
-
-    def _abs(self, e: Expr) -> Expr:
-        if isinstance(e, Mul) and e.coeff < 0:
-            factors = tuple(f for f in e.factors if not isinstance(f, Num))
-            c = -e.coeff
-            if c != 1:
-                factors = (Num(c),) + factors
-            if len(factors) == 1:
-                return factors[0]
-            return Mul(factors)
-        return e
 
     def join_factors(self, factors: list[Expr]) -> str:
         """Juxtapose printed factors; a name followed by '(' would read as a call, so

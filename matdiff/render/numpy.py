@@ -13,9 +13,9 @@ import keyword
 from fractions import Fraction
 
 from ..errors import UnsupportedError
-from ..expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, DimProd, Expr, Fn, Frechet,
-                    Had, HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
-                    Skew, Sym, T, Tr, Zero)
+from ..expr import (Add, Call, Cross, Deriv, Diag, Diff, DimProd, Expr, Fn, Frechet,
+                    Had, HadPow, Ident, Kron, MatFn, MatPow, Mul, Num, Pow,
+                    Skew, Sym, T, Zero)
 from ..functions import SCALAR_FUNCTIONS
 from ..textform import neg_parts, split_mul
 
@@ -137,7 +137,7 @@ class NumpyPrinter:
             if i == 0:
                 out = self.at(t, ADD)
             elif negative:
-                out += " - " + self.at(_abs(mag), MUL)
+                out += " - " + self.at(mag, MUL)
             else:
                 out += " + " + self.at(t, ADD)
         return out, ADD
@@ -260,13 +260,6 @@ class NumpyPrinter:
 
     def p_Skew(self, e: Skew):
         return f"np.cross(np.eye(3), {self.p(e.arg)[0]})", ATOM
-
-
-def _abs(e: Expr) -> Expr:
-    if isinstance(e, Mul) and e.coeff < 0:
-        from .. import build as B
-        return B.mul(Num(-e.coeff), *[f for f in e.factors if not isinstance(f, Num)])
-    return e
 
 
 def to_numpy(e: Expr, symbols: dict, functions: dict | None = None,

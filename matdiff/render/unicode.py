@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..expr import Deriv, Expr, Had, Kron, MatPow, Norm, Pow, Sym
-from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, TextStyle, format_number
+from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, TextStyle
 
 GREEK_LETTERS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -78,8 +78,6 @@ class UnicodePrinter(TextPrinter):
     def p_Cross(self, e) -> str:
         return f"{self.p(e.a, P_POSTFIX)} × {self.p(e.b, P_POSTFIX)}"
 
-    def p_Num(self, e) -> str:
-        return format_number(e.value)
 
 
 _PRINTER = UnicodePrinter(TextStyle(det_bars=True))

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from .. import build as B
-from ..expr import (Add, Adj, Cross, Det, Diag, Expr, Fn, Had, HadPow, Kron, LogDet, MatFn,
-                    MatPow, Mul, Norm, Pinv, Pow, Skew, T, Tr)
+from ..expr import (Add, Adj, Cross, Det, Diag, Expr, Had, HadPow, Kron, LogDet, MatPow, Mul,
+                    Norm, Pinv, Pow, Skew, T, Tr)
 
 Rule = Callable[[Expr], Optional[Expr]]
 MAX_DEPTH = 400
@@ -57,8 +57,6 @@ def tidy(e: Expr) -> Expr:
         return B.skew(e.arg)
     if isinstance(e, Norm):
         return B.norm(e.arg)
-    if isinstance(e, (Fn, MatFn)):
-        return e
     return e
 
 

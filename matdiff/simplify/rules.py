@@ -13,9 +13,9 @@ from fractions import Fraction
 
 from .. import build as B
 from .. import calculus
-from ..expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Frechet, Had,
+from ..expr import (Add, Adj, Call, Cross, Det, Diag, Expr, Fn, Frechet, Had,
                     HadPow, Ident, Kron, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew, Sym,
-                    T, Tr, Zero)
+                    T, Tr)
 from ..functions import MATRIX_FUNCTIONS
 from .keys import key, monomial, tkey
 
