@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .expr import (SCALAR, Add, Adj, Cross, Det, Diag, Expr, Fn, Had, HadPow, Ident, Kron,
+from .expr import (SCALAR, Add, Adj, Cross, Det, Diag, DiagOf, Expr, Fn, Had, HadPow, Ident, Kron,
                    LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew, Sym, T, Tr, Zero)
 
 
@@ -289,6 +289,13 @@ def matfn(name: str, e: Expr) -> Expr:
 
 
 def diag(e: Expr) -> Expr:
+    """diag(v), the diagonal matrix of a vector; diag(M), the diagonal of a square matrix."""
+    if e.is_matrix:
+        if is_zero(e):
+            return zero((e.rows, 1))
+        if isinstance(e, Diag) and e.arg.is_col:
+            return e.arg
+        return DiagOf(e)
     if is_zero(e):
         return zero(Diag(e).shape)
     return Diag(e)

@@ -18,7 +18,7 @@ from . import build as B
 from . import calculus
 from .differential import differential
 from .errors import UnsupportedError
-from .expr import (Add, Cross, Diag, Diff, Expr, Frechet, Had, Ident, Kron, Mul, Num,
+from .expr import (Add, Cross, Diag, DiagOf, Diff, Expr, Frechet, Had, Ident, Kron, Mul, Num,
                    Skew, Sym, T, Tr, derivative_shape, map_leaves, transform)
 from .functions import MATRIX_FUNCTIONS
 from .textform import to_text
@@ -190,12 +190,10 @@ def adjoint(e: Expr, c: Expr, acc: list) -> None:
                 "under a trace (tr(g(U)))")
         gprime = calculus.derivative(MATRIX_FUNCTIONS[e.name], e.arg, "matrix")
         adjoint(e.darg, B.mul(s, B.transpose(gprime)), acc)
-    elif isinstance(e, Diag):
-        if isinstance(c, Diag):   # ⟨diag(h), diag(g)⟩ = hᵀ g
-            adjoint(e.arg, c.arg, acc)
-        else:
-            raise UnsupportedError(f"cannot express the gradient through diag({to_text(e.arg)}) "
-                                   "with matdiff's operations")
+    elif isinstance(e, Diag):        # ⟨C, diag(g)⟩ = ⟨diag(C), g⟩
+        adjoint(e.arg, B.diag(c), acc)
+    elif isinstance(e, DiagOf):      # ⟨c, diag(G)⟩ = ⟨diag(c), G⟩
+        adjoint(e.arg, B.diag(c), acc)
     else:
         raise UnsupportedError(f"cannot read a derivative through {type(e).__name__} "
                                f"({to_text(e)})")

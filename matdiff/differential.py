@@ -16,7 +16,7 @@ from typing import Callable
 from . import build as B
 from . import calculus
 from .errors import UnsupportedError
-from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Frechet, Had,
+from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, DiagOf, Diff, Expr, Fn, Frechet, Had,
                    HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew,
                    Sym, T, Tr, Zero, derivative_shape)
 from .functions import MATRIX_FUNCTIONS
@@ -127,6 +127,12 @@ def d_matrix_power(e: MatPow, d: D, var: Sym) -> Expr:
 @rule(Diag, title="diag")
 def d_diag(e: Diag, d: D, var: Sym) -> Expr:
     """d diag(u) = diag(du)."""
+    return B.diag(d(e.arg))
+
+
+@rule(DiagOf, title="diagonal")
+def d_diagonal(e: DiagOf, d: D, var: Sym) -> Expr:
+    """d diag(M) = diag(dM) for the diagonal of a square matrix."""
     return B.diag(d(e.arg))
 
 

@@ -550,6 +550,17 @@ class Diag(Expr):
 
 
 @node
+class DiagOf(Expr):
+    """diag(M) of a square matrix: its diagonal as a column vector (NumPy's np.diag)."""
+
+    arg: Expr
+
+    @property
+    def shape(self):
+        return (self.arg.rows, 1)
+
+
+@node
 class Skew(Expr):
     """skew(a): the matrix with skew(a) b = a × b."""
 

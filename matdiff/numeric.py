@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, DimProd, Expr, Fn, Frechet,
+from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, DiagOf, Diff, DimProd, Expr, Fn, Frechet,
                    Had, HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
                    Skew, Sym, T, Tr, Zero)
 from .functions import SCALAR_FUNCTIONS
@@ -201,6 +201,8 @@ def evaluate(e: Expr, env: dict, sizes: dict):
             return getattr(np, SCALAR_FUNCTIONS[x.name][0].split(".")[-1])(ev(x.arg))
         if isinstance(x, MatFn):
             return np.real(getattr(scipy.linalg, x.name)(ev(x.arg)))
+        if isinstance(x, DiagOf):
+            return np.diag(ev(x.arg)).reshape(-1, 1).copy()
         if isinstance(x, Diag):
             return np.diag(ev(x.arg).ravel())
         if isinstance(x, Skew):

@@ -456,9 +456,11 @@ class Checker:
             return self.cross(raw.args[0], args[0], raw.args[1], args[1], raw)
         if name == "diag":
             a = args[0]
-            if not a.is_col:
-                raise self.fail(f"diag() takes a column vector; {self.describe(raw.args[0], a)} "
-                                "is not one", raw.args[0])
+            if a.is_matrix:
+                self.square(raw.args[0], a, "diag() of a matrix")
+            elif not a.is_col:
+                raise self.fail(f"diag() takes a column vector or a square matrix; "
+                                f"{self.describe(raw.args[0], a)} is neither", raw.args[0])
             return B.diag(a)
         if name == "skew":
             a = args[0]

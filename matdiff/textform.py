@@ -280,6 +280,9 @@ class TextPrinter:
     def p_Diag(self, e):
         return self.func("diag", e.arg)
 
+    def p_DiagOf(self, e):
+        return self.func("diag", e.arg)
+
     def p_Skew(self, e):
         return self.func("skew", e.arg)
 

@@ -105,6 +105,10 @@ COOKBOOK = [
       "((A + A^T)/(x^T B x) - (x^T A x)(B + B^T)/(x^T B x)^2) x",
       lambda x, A, B: (x @ A @ x) / (x @ B @ x)),
     C("Jacobian", "A x", "x", "A^T", lambda A, x: A @ x),
+    C("diag", "tr(diag(x) A)", "x", "diag(A)", lambda x, A: T(np.diag(x) @ A)),
+    C("diag", "a^T diag(X)", "X", "diag(a)", lambda a, X: a @ np.diag(X)),
+    C("cross", "x^T cross(a, x)", "x", "0", lambda x, a: x @ np.cross(a, x)),
+    C("cross", "a^T cross(x, b)", "x", "cross(b, a)", lambda a, x, b: a @ np.cross(x, b)),
 ]
 
 

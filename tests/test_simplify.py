@@ -61,6 +61,11 @@ def norm_text(src: str, **kinds) -> str:
     ("(2 A) .* B", "2 (A .* B)"),
     ("diag(a) b", "a .* b"),
     ("cross(a, a)", "0"),
+    ("cross(a, b) + cross(b, a)", "0"),                 # b × a = −(a × b)
+    ("x^T cross(a, x) + x^T cross(x, a)", "0"),
+    ("diag(X^T)", "diag(X)"),
+    ("diag(diag(I + X))", "diag(diag(I + X))"),
+    ("diag(2 X)", "2 diag(X)"),
     ("cross(2 a, b)", "2 cross(a, b)"),
 ])
 def test_normal_form(src, expected):

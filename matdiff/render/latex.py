@@ -119,6 +119,9 @@ class LatexPrinter(TextPrinter):
     def p_Diag(self, e):
         return self.op("\\operatorname{diag}", e.arg)
 
+    def p_DiagOf(self, e):
+        return self.op("\\operatorname{diag}", e.arg)
+
     def p_Skew(self, e):
         return f"\\left[{self.p(e.arg, 0)}\\right]_{{\\times}}"
 

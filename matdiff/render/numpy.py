@@ -258,6 +258,9 @@ class NumpyPrinter:
     def p_Diag(self, e: Diag):
         return self.fn("np.diag", e.arg)
 
+    def p_DiagOf(self, e):
+        return self.fn("np.diag", e.arg)
+
     def p_Skew(self, e: Skew):
         return f"np.cross(np.eye(3), {self.p(e.arg)[0]})", ATOM
 

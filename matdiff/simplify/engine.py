@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from .. import build as B
-from ..expr import (Add, Adj, Cross, Det, Diag, Expr, Had, HadPow, Kron, LogDet, MatPow, Mul,
+from ..expr import (Add, Adj, Cross, Det, Diag, DiagOf, Expr, Had, HadPow, Kron, LogDet, MatPow, Mul,
                     Norm, Pinv, Pow, Skew, T, Tr)
 
 Rule = Callable[[Expr], Optional[Expr]]
@@ -51,7 +51,7 @@ def tidy(e: Expr) -> Expr:
         return B.kron(e.a, e.b)
     if isinstance(e, Cross):
         return B.cross(e.a, e.b)
-    if isinstance(e, Diag):
+    if isinstance(e, (Diag, DiagOf)):
         return B.diag(e.arg)
     if isinstance(e, Skew):
         return B.skew(e.arg)

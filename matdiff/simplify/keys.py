@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, Diff, Expr, Fn, Frechet, Had,
+from ..expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, DiagOf, Diff, Expr, Fn, Frechet, Had,
                     HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
                     Skew, Sym, T, Tr, Zero)
 
@@ -120,6 +120,8 @@ def _key(e: Expr, t: bool):
         return ("F", e.name, _k(e.arg, t))
     if isinstance(e, Diag):
         return ("diag", key(e.arg))
+    if isinstance(e, DiagOf):
+        return ("diagof", min(key(e.arg), tkey(e.arg)), "T" if t else "")
     if isinstance(e, Skew):
         return ("skew", key(e.arg), "T" if t else "")
     if isinstance(e, Frechet):
@@ -139,16 +141,46 @@ def mul_key(e: Mul, t: bool):
     return ("*", e.coeff, scal, ch)
 
 
+def _oriented(f: Expr):
+    """(sign, f) with a cross product's operands in a fixed order: b × a = −(a × b)."""
+    if isinstance(f, Cross) and key(f.b) < key(f.a):
+        return -1, Cross(f.b, f.a)
+    return 1, f
+
+
+def _oriented_scalar(s: Expr):
+    if isinstance(s, Mul) and not s.scalars and s.coeff == 1:     # a 1x1 chain: xᵀ (a × x)
+        sign, chain = 1, []
+        for f in s.chain:
+            g, f2 = _oriented(f)
+            sign *= g
+            chain.append(f2)
+        return sign, chain_trace_key(tuple(chain))
+    return 1, key(s)
+
+
 def monomial(e: Expr) -> tuple[Fraction, tuple]:
-    """(coefficient, key of the rest) of a term of a sum, for collecting like terms."""
+    """(coefficient, key of the rest) of a term of a sum, for collecting like terms; cross
+    products are read in a fixed order, their sign going into the coefficient."""
     if isinstance(e, Num):
         return e.value, ("*", Fraction(1), (), ())
     if isinstance(e, Mul) and not (e.is_scalar and not e.scalars and e.coeff == 1):
-        scal = tuple(sorted(key(s) for s in e.scalars))
-        return e.coeff, ("*", Fraction(1), scal, tuple(key(f) for f in e.chain))
-    if e.is_scalar:
-        return Fraction(1), ("*", Fraction(1), (key(e),), ())
-    return Fraction(1), ("*", Fraction(1), (), (key(e),))
+        coeff, scal, chain = e.coeff, list(e.scalars), list(e.chain)
+    elif e.is_scalar:
+        coeff, scal, chain = Fraction(1), [e], []
+    else:
+        coeff, scal, chain = Fraction(1), [], [e]
+    keys = []
+    for s in scal:
+        sign, k = _oriented_scalar(s)
+        coeff *= sign
+        keys.append(k)
+    ch = []
+    for f in chain:
+        sign, f2 = _oriented(f)
+        coeff *= sign
+        ch.append(key(f2))
+    return coeff, ("*", Fraction(1), tuple(sorted(keys)), tuple(ch))
 
 
 def same(a: Expr, b: Expr) -> bool:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from .. import build as B
 from .. import calculus
-from ..expr import (Add, Adj, Call, Cross, Det, Diag, Expr, Fn, Frechet, Had,
+from ..expr import (Add, Adj, Call, Cross, Det, Diag, DiagOf, Expr, Fn, Frechet, Had,
                     HadPow, Ident, Kron, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew, Sym,
                     T, Tr)
 from ..functions import MATRIX_FUNCTIONS
@@ -399,7 +399,11 @@ def _split_scalar(e: Expr):
 def diag_rules(e: Expr):
     """diag(s v) = s diag(v); c diag(u) + d diag(v) = diag(c u + d v). Decreases: the
     number of diag nodes, or scalars inside them."""
-    if isinstance(e, Diag):
+    if isinstance(e, (Diag, DiagOf)):
+        if isinstance(e, DiagOf) and isinstance(e.arg, T):       # diag(Mᵀ) = diag(M)
+            return B.diag(e.arg.arg)
+        if isinstance(e, Diag) and isinstance(e.arg, DiagOf) and isinstance(e.arg.arg, Ident):
+            return e.arg.arg                                     # diag(diag(I)) = I
         split = _split_scalar(e.arg)
         if split is not None:
             return B.mul(split[0], B.diag(split[1]))
