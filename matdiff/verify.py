@@ -21,6 +21,12 @@ def _require_values(result) -> None:
     if any(isinstance(x, (Call, Deriv)) for x in result.function.walk()):
         raise UnsupportedError("abstract functions have no values, so this derivative cannot "
                                "be checked numerically")
+    try:
+        import numpy  # noqa: F401
+        import scipy.linalg  # noqa: F401
+    except ImportError:
+        raise UnsupportedError("checking numerically needs NumPy and SciPy",
+                               hint="pip install 'matdiff[numeric]'") from None
 
 
 def check(result, trials: int = 3, tolerance: float = DEFAULT_TOLERANCE,
