@@ -335,8 +335,11 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(exc.format_message() + "\n")
             raise SystemExit(0)
         cmd = exc.ctx.command_path if exc.ctx is not None else "matdiff"
-        sys.stderr.write(f"matdiff: usage error: {exc.format_message()} "
-                         f"(see '{cmd} --help')\n")
+        hint = f"see '{cmd} --help'"
+        if isinstance(exc, click.exceptions.NoSuchOption):
+            hint = "an expression that starts with '-' goes after '--', as in " \
+                   "matdiff d -- \"-x^T x\" wrt x"
+        sys.stderr.write(f"matdiff: usage error: {exc.format_message()} ({hint})\n")
         raise SystemExit(2)
     except click.exceptions.Abort:
         sys.stderr.write("matdiff: aborted\n")
