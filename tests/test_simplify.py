@@ -130,3 +130,12 @@ def test_transpose_constructor():
     assert B.transpose(B.transpose(a)) == a
     assert isinstance(B.transpose(a), T)
     assert B.transpose(Num(2)) == Num(2)
+
+
+def test_every_rule_says_why_it_terminates_and_has_a_title():
+    from matdiff.simplify import FACTOR, NORMALIZE, PRESENT
+
+    for rule in set(NORMALIZE + FACTOR + PRESENT):
+        doc = " ".join((rule.__doc__ or "").split())
+        assert "Decreases" in doc or "Reorders" in doc, rule.__name__
+        assert getattr(rule, "title", ""), rule.__name__
