@@ -1,6 +1,6 @@
 """Factoring: take a common factor out of the terms of a sum when that shortens it.
 
-x xᵀ... : xᵀA + xᵀAᵀ = xᵀ(A + Aᵀ) (§3), X A + X Aᵀ = X(A + Aᵀ) (§6.1). A scalar
+xᵀA + xᵀAᵀ = xᵀ(A + Aᵀ) (§3), X A + X Aᵀ = X(A + Aᵀ) (§6.1). A scalar
 1x1 product next to a vector may be moved into the chain, in either orientation,
 to expose a factor: (aᵀx) bᵀ + (xᵀb) aᵀ = xᵀ(a bᵀ + b aᵀ) (§3). The rule fires
 only when the printed result is strictly shorter, which is its termination measure.
