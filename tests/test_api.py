@@ -24,10 +24,10 @@ def test_fresh_interpreter():
                          cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "A^T C^T X B^T + C A X B"
-    assert lines[1] == r"A^{\top} C^{\top} X B^{\top} + C A X B"
-    assert lines[2] == "A.T @ C.T @ X @ B.T + C @ A @ X @ B"
-    assert lines[3] == r"$$A^{\top} C^{\top} X B^{\top} + C A X B$$"
+    assert lines[0] == "C A X B + A^T C^T X B^T"
+    assert lines[1] == r"C A X B + A^{\top} C^{\top} X B^{\top}"
+    assert lines[2] == "C @ A @ X @ B + A.T @ C.T @ X @ B.T"
+    assert lines[3] == r"$$C A X B + A^{\top} C^{\top} X B^{\top}$$"
     assert lines[4] == "scalar-by-matrix denominator X ('n', 'p')"
 
 

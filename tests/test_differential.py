@@ -48,7 +48,7 @@ COOKBOOK = [
     C("(116)", "tr(X^T X)", "X", "2 X", lambda X: T(X.T @ X)),
     C("(117)", "tr(B^T X^T C X B)", "X", "(C + C^T) X B B^T", lambda B, X, C: T(B.T @ X.T @ C @ X @ B)),
     C("(118)", "tr(X^T B X C)", "X", "B X C + B^T X C^T", lambda X, B, C: T(X.T @ B @ X @ C)),
-    C("(119)", "tr(A X B X^T C)", "X", "A^T C^T X B^T + C A X B",
+    C("(119)", "tr(A X B X^T C)", "X", "C A X B + A^T C^T X B^T",
       lambda A, X, B, C: T(A @ X @ B @ X.T @ C)),
     C("(120)", "tr((A X B + C) (A X B + C)^T)", "X", "2 A^T (A X B + C) B^T",
       lambda A, X, B, C: T((A @ X @ B + C) @ (A @ X @ B + C).T)),

@@ -90,7 +90,7 @@ def test_latex(src, wrt, kinds, latex):
     ("(x - a)/norm(x - a)", "x", {}, "I/‖x - a‖ - (x - a)(x - a)ᵀ/‖x - a‖³"),
     ("alpha x^T x", "x", {}, "2 α xᵀ"),
     ("kron(A + t B, C)", "t", {"scalar": ["t"]}, "B ⊗ C"),
-    ("u(x)^T A v(x)", "x", {}, "v(x)ᵀ Aᵀ ∂u/∂x + u(x)ᵀ A ∂v/∂x"),
+    ("u(x)^T A v(x)", "x", {}, "u(x)ᵀ A ∂v/∂x + v(x)ᵀ Aᵀ ∂u/∂x"),
     ("(A + t B) .* C", "t", {"scalar": ["t"]}, "B ∘ C"),
     ("det(X^T X)", "X", {}, "2 |Xᵀ X| X⁺"),
 ])

@@ -16,7 +16,6 @@ from .. import build as B
 from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, MatPow, Mul, Num, T
 from ..textform import neg_parts, text_len
 from .factor import common_number, parts
-from .keys import key, tkey
 from .rules import titled
 
 
@@ -113,20 +112,22 @@ def make_rules(normal_transpose):
     @titled("terms reordered")
 
     def order_terms(e: Expr):
-        """A positive term first (b − a, not −a + b); of a pair M + Mᵀ, the one with fewer
-        transposes first. Reorders only: each fires at most once on a sum."""
+        """Terms with fewer transposes first (B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ; uᵀ A ∂v/∂x +
+        vᵀ Aᵀ ∂u/∂x, as the seed writes them), keeping the order otherwise, and a positive
+        term first (b − a, not −a + b). Reorders only: the order it makes is its own fixed
+        point (a stable sort, then one term moved to the front)."""
         if not isinstance(e, Add):
             return None
         terms = list(e.terms)
-        if neg_parts(terms[0])[0]:
-            for i, t in enumerate(terms):
-                if not neg_parts(t)[0]:
-                    return B.add(t, *terms[:i], *terms[i + 1:])
-        if len(terms) == 2 and key(terms[0]) == tkey(terms[1]):
-            a, b = terms
-            if count_transposes(b) < count_transposes(a):
-                return B.add(b, a)
-        return None
+        order = sorted(terms, key=count_transposes)
+        if neg_parts(order[0])[0]:
+            first_positive = next((t for t in order if not neg_parts(t)[0]), None)
+            if first_positive is not None:
+                order.remove(first_positive)
+                order.insert(0, first_positive)
+        if order == terms:
+            return None
+        return B.add(*order)
 
     return (pull_transpose_over_sum, pull_transpose_in_product, pull_transpose_under_power,
             pull_transpose_over_elementwise, number_out_of_sum, order_terms)
