@@ -81,7 +81,8 @@ class Derivative:
     # -- how it prints -------------------------------------------------------------
     def text(self) -> str:
         """The derivative in matdiff's input syntax (it parses back)."""
-        return to_text(self._result.expr, self._result.typed.style)
+        t = self._result.typed
+        return to_text(self._result.expr, t.style, t.symbols.values())
 
     def pretty(self) -> str:
         """The derivative in Unicode math: B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ."""

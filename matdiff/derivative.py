@@ -120,9 +120,43 @@ def _identity_multiple(c: Expr):
     return None
 
 
+def outer_factors(m: Expr):
+    """(s, u, v) when m = s u vᵀ is an outer product of a column u and a row vᵀ, else None."""
+    if isinstance(m, T) and isinstance(m.arg, Mul):
+        m = _transpose_one_level(m.arg)
+    if not isinstance(m, Mul) or not m.is_matrix:
+        return None
+    chain = m.chain
+    for i in range(1, len(chain)):
+        if chain[i - 1].cols == 1:
+            return (B.mul(*[x for x in m.factors if x.is_scalar]), B.mul(*chain[:i]),
+                    B.mul(*chain[i:]))
+    return None
+
+
 def unfold(scal: list, left: tuple, f: Expr, right: tuple):
     """A product with diag(g) or skew(g) next to a vector, rewritten without it:
-    diag(g) r = g ∘ r, l diag(g) = (lᵀ ∘ g)ᵀ, skew(g) r = g × r, l skew(g) = (lᵀ × g)ᵀ."""
+    diag(g) r = g ∘ r, l diag(g) = (lᵀ ∘ g)ᵀ, skew(g) r = g × r, l skew(g) = (lᵀ × g)ᵀ;
+    and a Hadamard product with an outer product, (u vᵀ) ∘ M = diag(u) M diag(v), with a
+    sum, distributed, or with a scalar multiple, the scalar taken out."""
+    if isinstance(f, Had):
+        for i, g in enumerate(f.factors):           # (s P) ∘ C = s (P ∘ C)
+            if isinstance(g, Mul) and g.chain and (g.scalars or g.coeff != 1):
+                inner = B.had(*f.factors[:i], B.mul(*g.chain), *f.factors[i + 1:])
+                return B.mul(*scal, *left, *[x for x in g.factors if x.is_scalar], inner,
+                             *right)
+        for i, g in enumerate(f.factors):           # (P + Q) ∘ C = P ∘ C + Q ∘ C
+            if isinstance(g, Add) and g.has_diff:
+                others = f.factors[:i] + f.factors[i + 1:]
+                return B.add(*(B.mul(*scal, *left, B.had(t, *others), *right)
+                               for t in g.terms if t.has_diff))
+        for i, g in enumerate(f.factors):
+            split = outer_factors(g)
+            if split is not None:
+                s, u, vt = split
+                rest = B.had(*(f.factors[:i] + f.factors[i + 1:]))
+                return B.mul(*scal, *left, s, B.diag(u), rest, B.diag(B.transpose(vt)),
+                             *right)
     if isinstance(f, (Diag, Skew)) and right and B.mul(*right).is_col:
         r = B.mul(*right)
         core = B.had(f.arg, r) if isinstance(f, Diag) else B.cross(f.arg, r)
@@ -220,11 +254,13 @@ def adjoint_kron(e: Kron, c: Expr, acc: list) -> None:
 
 
 def _transpose_one_level(m: Expr):
-    """mᵀ with the transpose moved inside a product or a sum, or None."""
+    """mᵀ with the transpose moved inside a product, a sum or a Hadamard product, or None."""
     if isinstance(m, Mul):
         return B.mul(*m.scalars, Num(m.coeff), *(B.transpose(f) for f in reversed(m.chain)))
     if isinstance(m, Add):
         return B.add(*(B.transpose(t) for t in m.terms))
+    if isinstance(m, Had):
+        return B.had(*(B.transpose(f) for f in m.factors))
     return None
 
 

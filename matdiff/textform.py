@@ -107,7 +107,14 @@ class TextPrinter:
     explicit_times = "*"
 
     # -- entry ---------------------------------------------------------------
-    def __call__(self, e: Expr) -> str:
+    def __call__(self, e: Expr, names=()) -> str:
+        """e as text; `names` (symbols) may size a zero that the expression cannot."""
+        self.shapes = {}
+        for x in list(e.walk()) + list(names):
+            if isinstance(x, Sym) and not x.is_scalar:
+                self.shapes.setdefault(x.shape, x.name)
+                self.shapes.setdefault((x.cols, x.rows), x.name + self.transpose_mark)
+        self.top = e
         return self.p(e, 0)
 
     def prec(self, e: Expr) -> int:
@@ -116,6 +123,8 @@ class TextPrinter:
         if isinstance(e, Mul):
             return P_PRODUCT
         if isinstance(e, Had) or (isinstance(e, Kron) and self.style.kron_infix):
+            return P_PRODUCT
+        if isinstance(e, Zero) and self.raw(e) != "0":
             return P_PRODUCT
         if isinstance(e, Num):
             if e.value < 0:
@@ -149,7 +158,17 @@ class TextPrinter:
         return "I"
 
     def p_Zero(self, e: Zero) -> str:
-        return "0"
+        """0; inside an expression, 0 times names of its shape, so that the text keeps
+        the shape when it is parsed back (cos(0 a) is a vector of ones, cos(0) is 1)."""
+        if e is getattr(self, "top", None):
+            return "0"
+        shapes = getattr(self, "shapes", {})
+        name = shapes.get(e.shape)
+        if name is None:        # a product of two names: (r×k)(k×c)
+            r, c = e.shape
+            name = next((f"{n1} {n2}" for (r1, k1), n1 in shapes.items() if r1 == r
+                         for (k2, c2), n2 in shapes.items() if k2 == k1 and c2 == c), None)
+        return "0" if name is None else f"0 {name}"
 
     def p_Diff(self, e: Diff) -> str:
         return "d" + self.p(e.var, P_ATOM)
@@ -300,9 +319,10 @@ class TextPrinter:
 _TEXT = TextPrinter()
 
 
-def to_text(e: Expr, style: TextStyle = PLAIN) -> str:
-    """The expression in matdiff's input syntax (ASCII unless `style` asks for ⊗ or ∘)."""
-    return _TEXT(e) if style == PLAIN else TextPrinter(style)(e)
+def to_text(e: Expr, style: TextStyle = PLAIN, names=()) -> str:
+    """The expression in matdiff's input syntax (ASCII unless `style` asks for ⊗ or ∘);
+    `names` are symbols that may give a nested zero its shape (0 a)."""
+    return (_TEXT if style == PLAIN else TextPrinter(style))(e, names)
 
 
 def text_len(e: Expr) -> int:

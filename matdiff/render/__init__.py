@@ -42,7 +42,7 @@ def as_json(result) -> dict:
         "layout": result.layout,
         "derivative": result.kind,
         "names": names,
-        "result": to_text(result.expr, t.style),
+        "result": to_text(result.expr, t.style, t.symbols.values()),
         "latex": to_latex(result.expr),
         "numpy": numpy_code(result),
         "shape": dims_text(result.expr.shape),
@@ -52,7 +52,7 @@ def as_json(result) -> dict:
 def render(result, fmt: str) -> str:
     """A result in a machine format: text, latex, numpy or json (one line)."""
     if fmt == "text":
-        return to_text(result.expr, result.typed.style)
+        return to_text(result.expr, result.typed.style, result.typed.symbols.values())
     if fmt == "latex":
         return to_latex(result.expr)
     if fmt == "numpy":

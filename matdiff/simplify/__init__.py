@@ -27,8 +27,6 @@ def normal_transpose(e: Expr) -> Expr:
 
 
 @titled("common factor taken out")
-
-
 def factor_common(e: Expr):
     """A common factor taken out of terms of a sum, when that is shorter (§3: xᵀA + xᵀAᵀ =
     xᵀ(A + Aᵀ)). Decreases: the length of the printed sum."""

@@ -52,7 +52,6 @@ def make_rules(normal_transpose):
         return best
 
     @titled("xᵀ − aᵀ = (x − a)ᵀ")
-
     def pull_transpose_in_product(e: Expr):
         """A sum inside a product needs parentheses, so (xᵀ − aᵀ) M → (x − a)ᵀ M is
         shorter. Decreases: transposes."""
@@ -68,7 +67,6 @@ def make_rules(normal_transpose):
         return None
 
     @titled("(Aᵀ)⁻¹ = A⁻ᵀ")
-
     def pull_transpose_under_power(e: Expr):
         """(Aᵀ + t Bᵀ)⁻¹ → (A + t B)⁻ᵀ when shorter. Decreases: transposes."""
         if not isinstance(e, MatPow) or not isinstance(e.base, Add):
@@ -81,7 +79,6 @@ def make_rules(normal_transpose):
         return None
 
     @titled("sin(xᵀ) = sin(x)ᵀ")
-
     def pull_transpose_over_elementwise(e: Expr):
         """sin(xᵀ) → sin(x)ᵀ, cos(xᵀ) ∘ xᵀAᵀ → (cos(x) ∘ A x)ᵀ when not longer.
         Decreases: transposes."""
@@ -93,7 +90,6 @@ def make_rules(normal_transpose):
         return None
 
     @titled("common number taken out")
-
     def number_out_of_sum(e: Expr):
         """A (−B − C) → −A (B + C), x (A/2 + Aᵀ/2) → x (A + Aᵀ)/2: a number common to
         the terms of a sum inside a product joins the product's number. Decreases: the
@@ -110,7 +106,6 @@ def make_rules(normal_transpose):
         return None
 
     @titled("terms reordered")
-
     def order_terms(e: Expr):
         """Terms with fewer transposes first (B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ; uᵀ A ∂v/∂x +
         vᵀ Aᵀ ∂u/∂x, as the seed writes them), keeping the order otherwise, and a positive

@@ -15,7 +15,7 @@ from .. import build as B
 from .. import calculus
 from ..expr import (Add, Adj, Call, Cross, Det, Diag, DiagOf, Expr, Fn, Frechet, Had,
                     HadPow, Ident, Kron, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew, Sym,
-                    T, Tr)
+                    T, Tr, Zero)
 from ..functions import MATRIX_FUNCTIONS
 from .keys import key, monomial, tkey
 
@@ -65,8 +65,6 @@ def transpose_of(e: Expr) -> Expr:
 
 
 @titled("transposes moved to the leaves")
-
-
 def push_transpose(e: Expr):
     """(A B)ᵀ = Bᵀ Aᵀ, (A + B)ᵀ = Aᵀ + Bᵀ, (Aⁿ)ᵀ = (Aᵀ)ⁿ, adj, pinv, ⊗, ∘ and functions
     likewise. Decreases: the size of the subtree under each transpose."""
@@ -100,8 +98,6 @@ def _scalar_base_exp(f: Expr):
 
 
 @titled("equal scalar factors merged into powers")
-
-
 def merge_scalar_powers(e: Expr):
     """s^p s^q = s^(p+q) among a product's scalar factors (matched by key, so xᵀa and aᵀx
     merge). Decreases: the number of scalar factors."""
@@ -120,8 +116,6 @@ def _safe_power_of_power(base: Expr, p: Fraction, q: Fraction) -> bool:
 
 
 @titled("powers of powers")
-
-
 def power_of_power(e: Expr):
     """(s^p)^q = s^(pq) when that is valid for every real s (q an integer, or p odd, or
     s > 0); (a b)^n = aⁿ bⁿ for scalars. Decreases: nesting of powers."""
@@ -137,8 +131,6 @@ def power_of_power(e: Expr):
 
 
 @titled("Aᵃ Aᵇ = Aᵃ⁺ᵇ (X X⁻¹ = I)")
-
-
 def merge_chain_powers(e: Expr):
     """Aᵃ Aᵇ = Aᵃ⁺ᵇ for neighbouring factors of a chain (X X⁻¹ = I). Decreases: the length
     of the chain."""
@@ -177,8 +169,6 @@ def _square_factors(e: Expr) -> bool:
 
 
 @titled("(A B)⁻¹ = B⁻¹ A⁻¹")
-
-
 def inverse_inward(e: Expr):
     """(s A B)⁻ⁿ = s⁻ⁿ (B⁻¹)ⁿ (A⁻¹)ⁿ for square A, B; (s A)ⁿ = sⁿ Aⁿ; (Aᵃ)ᵇ = Aᵃᵇ.
     Decreases: the size of the subtree under each matrix power."""
@@ -201,8 +191,6 @@ def inverse_inward(e: Expr):
 
 
 @titled("the trace is linear")
-
-
 def trace_rules(e: Expr):
     """tr(A + B) = tr A + tr B; tr(s A) = s tr A; tr(A ⊗ B) = tr A tr B;
     tr(d g(U)) = tr(g'(U) dU) (§6.1). Decreases: the size of the subtree under a trace."""
@@ -231,8 +219,6 @@ def _leafy(f: Expr) -> bool:
 
 
 @titled("adj(X) = |X| X⁻¹")
-
-
 def adjugate_to_inverse(e: Expr):
     """adj(Y) = |Y| Y⁻¹ when Y is a product of square names (§6.2: ∂|X|/∂X = X* = |X|X⁻¹),
     so that Y⁻¹ falls apart and cancels; otherwise the adjugate stays (§6.2: B(AXB)*A).
@@ -247,8 +233,6 @@ def adjugate_to_inverse(e: Expr):
 
 
 @titled("|Xᵀ| = |X|")
-
-
 def det_rules(e: Expr):
     """|Aᵀ| = |A|. Decreases: transposes under a determinant."""
     if isinstance(e, Det) and isinstance(e.arg, T):
@@ -266,8 +250,6 @@ def _gram(f: Expr):
 
 
 @titled("(XᵀX)⁻¹Xᵀ = X⁺")
-
-
 def pinv_patterns(e: Expr):
     """(XᵀX)⁻¹Xᵀ = X⁺, Xᵀ(XXᵀ)⁻¹ = X⁺, adj(XᵀX)Xᵀ = |XᵀX| X⁺ and their transposes
     (§6.2: ∂|XᵀX|/∂X = 2|XᵀX|X⁺). Decreases: the length of the chain."""
@@ -312,9 +294,21 @@ def _pinv_pair(f: Expr, g: Expr):
 # sums
 
 
+@titled("numbers multiplied into sums")
+def scaled_sums_in_sums(e: Expr):
+    """A + X − (A + X) = A + X − A − X: a number times a sum, inside a sum, is spread over
+    it so that its terms can meet their likes. Decreases: sums nested in sums."""
+    if not isinstance(e, Add):
+        return None
+    for i, t in enumerate(e.terms):
+        if isinstance(t, Mul) and len(t.factors) == 2 and isinstance(t.factors[0], Num) \
+                and isinstance(t.factors[1], Add):
+            c, inner = t.factors
+            return B.add(*e.terms[:i], *(B.mul(c, u) for u in inner.terms), *e.terms[i + 1:])
+    return None
+
+
 @titled("like terms collected")
-
-
 def collect_like_terms(e: Expr):
     """a M + b M = (a + b) M for terms equal up to their number (by key). Decreases: the
     number of terms."""
@@ -348,8 +342,6 @@ def collect_like_terms(e: Expr):
 
 
 @titled("A ∘ A = A^∘2")
-
-
 def hadamard_rules(e: Expr):
     """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)). Decreases: the number of factors."""
     if not isinstance(e, Had):
@@ -360,8 +352,6 @@ def hadamard_rules(e: Expr):
 
 
 @titled("scalars taken out")
-
-
 def scalars_out(e: Expr):
     """(s A) ⊗ B = s (A ⊗ B), (s a) × b = s (a × b), (s A) ∘ B = s (A ∘ B). Decreases:
     scalar factors inside Kronecker, cross and Hadamard products."""
@@ -394,8 +384,6 @@ def _split_scalar(e: Expr):
 
 
 @titled("diag is linear")
-
-
 def diag_rules(e: Expr):
     """diag(s v) = s diag(v); c diag(u) + d diag(v) = diag(c u + d v). Decreases: the
     number of diag nodes, or scalars inside them."""
@@ -428,8 +416,6 @@ def _diag_term(t: Expr):
 
 
 @titled("diag(a) b = a ∘ b")
-
-
 def diag_times_vector(e: Expr):
     """diag(a) b = a ∘ b and bᵀ diag(a) = (b ∘ a)ᵀ. Decreases: the length of the chain."""
     if not isinstance(e, Mul) or len(e.chain) < 2:
@@ -448,6 +434,36 @@ def diag_times_vector(e: Expr):
 # ---------------------------------------------------------------------------
 
 
+@titled("functions of constants evaluated")
+def fold_constants(e: Expr):
+    """f(0) and f(1) evaluated where the value is an integer: sin(0) = 0, exp(0) = 1,
+    sin(0) = 0 for a zero vector, expm(0) = I, cosm(0) = I. Decreases: function nodes."""
+    import math
+
+    if isinstance(e, Fn):
+        fn = getattr(math, e.name, None)
+        if fn is None:
+            return None
+        if isinstance(e.arg, Num) and e.arg.value in (0, 1):
+            try:
+                y = fn(float(e.arg.value))
+            except ValueError:
+                return None
+            if math.isfinite(y) and y == round(y):
+                return Num(Fraction(int(round(y))))
+        if isinstance(e.arg, Zero) and fn(0.0) == 0:
+            return e.arg
+        return None
+    if isinstance(e, MatFn) and isinstance(e.arg, Zero):
+        base = getattr(math, MATRIX_FUNCTIONS[e.name], None)
+        y = base(0.0) if base is not None and MATRIX_FUNCTIONS[e.name] != "log" else None
+        if y == 0:
+            return e.arg
+        if y == 1:
+            return Ident(e.arg.rows)
+    return None
+
+
 NORMALIZE = (
     push_transpose,
     merge_scalar_powers,
@@ -458,9 +474,11 @@ NORMALIZE = (
     adjugate_to_inverse,
     det_rules,
     pinv_patterns,
+    scaled_sums_in_sums,
     collect_like_terms,
     hadamard_rules,
     scalars_out,
     diag_rules,
     diag_times_vector,
+    fold_constants,
 )
