@@ -126,6 +126,11 @@ def outer_factors(m: Expr):
         m = _transpose_one_level(m.arg)
     if not isinstance(m, Mul) or not m.is_matrix:
         return None
+    # (P (D dx aᵀ)ᵀ Q): open transposed products so that an inner 1 shows
+    m = B.mul(*(_transpose_one_level(f.arg) if isinstance(f, T) and isinstance(f.arg, Mul)
+                else f for f in m.factors))
+    if not isinstance(m, Mul):
+        return None
     chain = m.chain
     for i in range(1, len(chain)):
         if chain[i - 1].cols == 1:

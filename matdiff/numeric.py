@@ -263,12 +263,13 @@ def finite_difference(f, point, fshape, h: float = 1e-5):
 
 
 def well_conditioned(exprs, env: dict, sizes: dict, limit: float = 1e7) -> bool:
-    """False when a matrix that is inverted (or whose log-det, adjugate or pseudo-inverse
-    is taken) is nearly singular at these inputs: finite differences mean little there."""
+    """False when a matrix that is inverted (or whose log-det or adjugate is taken) is
+    nearly singular at these inputs: finite differences mean little there. (A
+    pseudo-inverse is left alone: its derivative holds wherever the rank is constant.)"""
     np = _np()
     for e in exprs:
         for x in e.walk():
-            if isinstance(x, MatPow) and x.n < 0 or isinstance(x, (LogDet, Adj, Pinv)):
+            if isinstance(x, MatPow) and x.n < 0 or isinstance(x, (LogDet, Adj)):
                 arg = x.base if isinstance(x, MatPow) else x.arg
                 try:
                     m = evaluate(arg, env, sizes)

@@ -118,9 +118,11 @@ def with_var(draw, shape, depth, var):
     ops = ["base", "add", "scale_in", "scale_out", "left", "right", "transpose", "hadamard",
            "func"]
     if shape == (1, 1):
-        ops += ["trace", "normsq", "power", "det"]
+        ops += ["trace", "normsq", "power", "det", "logdet", "trexpm"]
     if r == c and r != 1:
-        ops += ["square", "inverse"]
+        ops += ["square", "inverse", "adj"]
+    if r != 1 and c != 1:
+        ops += ["pinv"]
     op = draw(st.sampled_from(ops))
     if op == "base":
         return draw(with_var(shape, 0, var))
@@ -157,6 +159,16 @@ def with_var(draw, shape, depth, var):
         return f"({wv(shape)})^2"
     if op == "inverse":
         return f"(I + 0.1*({wv(shape)}))^-1"
+    if op == "adj":
+        return f"adj(I + 0.1*({wv(shape)}))"
+    if op == "pinv":
+        return f"pinv({wv((c, r))})"
+    if op == "logdet":
+        k = draw(st.sampled_from(("m", "n")))
+        return f"logdet(I + 0.1*({wv((k, k))}))"
+    if op == "trexpm":
+        k = draw(st.sampled_from(("m", "n")))
+        return f"tr(expm(0.1*({wv((k, k))})))"
     raise AssertionError(op)
 
 
@@ -169,11 +181,16 @@ def sized(typed) -> bool:
 
 CASES = {
     "scalar-by-matrix": ((1, 1), "X"),
+    "scalar-by-matrix, C symmetric": ((1, 1), "X"),
     "scalar-by-vector": ((1, 1), "x"),
     "vector-by-vector": (("m", 1), "x"),
     "matrix-by-scalar": (("m", "n"), "tau"),
     "vector-by-scalar": (("n", 1), "tau"),
 }
+
+
+def kinds_of(name: str) -> dict:
+    return {"symmetric": ["C"]} if "symmetric" in name else {}
 
 
 def cases():
@@ -192,7 +209,7 @@ def test_random_derivatives_agree_with_finite_differences(case):
     name, text, layout = case
     var = CASES[name][1]
     try:
-        r = run(text, var, layout)
+        r = run(text, var, layout, **kinds_of(name))
     except UnsupportedError as e:   # no refusal is expected for these operations
         raise AssertionError(f"{text!r} wrt {var}: {e}") from None
     assume(sized(r.typed))
@@ -205,10 +222,10 @@ def test_random_derivatives_agree_with_finite_differences(case):
 def test_random_results_parse_back(case):
     name, text, layout = case
     var = CASES[name][1]
-    r = run(text, var, layout)
+    r = run(text, var, layout, **kinds_of(name))
     assume(sized(r.typed))
     out = render(r, "text")
-    back = analyse(out, Declarations())
+    back = analyse(out, Declarations.from_lists(**kinds_of(name)))
     rng = np.random.default_rng(11)
     sizes = choose_sizes(r.typed.symbols, rng)
     env = random_inputs(r.typed.symbols, sizes, rng)
