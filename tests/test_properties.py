@@ -6,6 +6,8 @@ Names have fixed shapes so that the expressions are well-shaped by construction:
   scalars alpha, beta, tau;  column vectors a (m), b (n), x (n);
   matrices A (m×n), B (n×m), C (m×m), D (n×n), X (m×n).
 The variable is X, x or tau; the sizes m and n are drawn differently at each check.
+300 examples each by default (derandomized, so CI is repeatable); MATDIFF_EXAMPLES=5000
+runs more, with fresh random draws.
 """
 
 from __future__ import annotations
@@ -199,7 +201,7 @@ def cases():
                                st.sampled_from(["numerator", "denominator"])))
 
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("MATDIFF_EXAMPLES", "120")), deadline=None, derandomize=not __import__("os").environ.get("MATDIFF_EXAMPLES"),
+SETTINGS = settings(max_examples=int(__import__("os").environ.get("MATDIFF_EXAMPLES", "300")), deadline=None, derandomize=not __import__("os").environ.get("MATDIFF_EXAMPLES"),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
