@@ -44,57 +44,6 @@ def leaves(shape):
     return out
 
 
-@st.composite
-def expr_of(draw, shape, depth, var):
-    r, c = shape
-    choices = leaves(shape)
-    var_forms = [v for v in choices if v == var or v == var + "^T"]
-    if depth == 0 or draw(st.integers(0, 4)) == 0:
-        if var_forms and draw(st.booleans()):
-            return draw(st.sampled_from(var_forms))
-        if not choices:       # e.g. a row shape with no names: build it
-            return draw(expr_of(shape, 1, var))
-        return draw(st.sampled_from(choices))
-    ops = ["add", "scale", "matmul", "transpose", "hadamard", "func"]
-    if r == c and r != 1:
-        ops += ["square", "inverse"]
-    if shape == (1, 1):
-        ops += ["trace", "normsq", "det", "power"]
-    op = draw(st.sampled_from(ops))
-    sub = lambda s: draw(expr_of(s, depth - 1, var))   # noqa: E731
-    if op == "add":
-        return f"({sub(shape)}) {draw(st.sampled_from('+-'))} ({sub(shape)})"
-    if op == "scale":
-        return f"({sub((1, 1))})*({sub(shape)})"
-    if op == "matmul":
-        k = draw(st.sampled_from(DIMS))
-        if shape == (1, 1) and k == 1:
-            k = "n"
-        return f"({sub((r, k))})*({sub((k, c))})"
-    if op == "transpose":
-        return f"({sub((c, r))})^T"
-    if op == "hadamard":
-        return f"({sub(shape)}) .* ({sub(shape)})"
-    if op == "func":
-        return f"{draw(st.sampled_from(FUNCS))}({sub(shape)})"
-    if op == "square":
-        return f"({sub(shape)})^2"
-    if op == "inverse":      # well conditioned: I plus something small
-        return f"(I + 0.1*({sub(shape)}))^-1"
-    if op == "trace":
-        k = draw(st.sampled_from(("m", "n")))
-        return f"tr({sub((k, k))})"
-    if op == "normsq":
-        s = draw(st.sampled_from([("m", 1), ("n", 1), ("m", "n")]))
-        return f"norm({sub(s)})^2"
-    if op == "det":
-        k = draw(st.sampled_from(("m", "n")))
-        return f"det(I + 0.1*({sub((k, k))}))"
-    if op == "power":
-        return f"({sub((1, 1))})^{draw(st.sampled_from((2, 3)))}"
-    raise AssertionError(op)
-
-
 VAR_SHAPES = {"X": ("m", "n"), "x": ("n", 1), "tau": (1, 1)}
 
 
@@ -103,22 +52,21 @@ def leaf(draw, shape):
 
 
 @st.composite
-def with_var(draw, shape, depth, var):
-    """An expression of `shape` in which the variable certainly occurs."""
+def expr_of(draw, shape, depth, var, with_var=True):
+    """An expression of `shape`; with `with_var`, one in which the variable occurs."""
     r, c = shape
-    vr, vc = VAR_SHAPES[var]
-    if depth == 0:
+    if depth == 0 or draw(st.integers(0, 4)) == 0:
+        if not with_var:
+            return leaf(draw, shape)
+        vr, vc = VAR_SHAPES[var]
         if (vr, vc) == shape:
             return var
         if (vc, vr) == shape:
             return f"{var}^T"
-        left = "" if r == vr and vr == 1 else f"({leaf(draw, (r, vr))})*"
-        right = "" if c == vc and vc == 1 else f"*({leaf(draw, (vc, c))})"
+        left = "" if r == vr == 1 else f"({leaf(draw, (r, vr))})*"
+        right = "" if c == vc == 1 else f"*({leaf(draw, (vc, c))})"
         return f"{left}({var}){right}"
-    sub = lambda s: draw(expr_of(s, depth - 1, var))          # noqa: E731
-    wv = lambda s: draw(with_var(s, depth - 1, var))          # noqa: E731
-    ops = ["base", "add", "scale_in", "scale_out", "left", "right", "transpose", "hadamard",
-           "func"]
+    ops = ["add", "scale", "scale_var", "left", "right", "transpose", "hadamard", "func"]
     if shape == (1, 1):
         ops += ["trace", "normsq", "power", "det", "logdet", "trexpm"]
     if r == c and r != 1:
@@ -126,19 +74,20 @@ def with_var(draw, shape, depth, var):
     if r != 1 and c != 1:
         ops += ["pinv"]
     op = draw(st.sampled_from(ops))
-    if op == "base":
-        return draw(with_var(shape, 0, var))
+    wv = lambda s: draw(expr_of(s, depth - 1, var, with_var))     # noqa: E731  (holds x)
+    sub = lambda s: draw(expr_of(s, depth - 1, var, False))        # noqa: E731
     if op == "add":
         return f"({wv(shape)}) {draw(st.sampled_from('+-'))} ({sub(shape)})"
-    if op == "scale_in":
+    if op == "scale":
         return f"({sub((1, 1))})*({wv(shape)})"
-    if op == "scale_out":
+    if op == "scale_var":
         return f"({wv((1, 1))})*({sub(shape)})"
-    if op == "left":
+    if op in ("left", "right"):
         k = draw(st.sampled_from(DIMS))
-        return f"({sub((r, k))})*({wv((k, c))})"
-    if op == "right":
-        k = draw(st.sampled_from(DIMS))
+        if shape == (1, 1) and k == 1:
+            k = "n"
+        if op == "left":
+            return f"({sub((r, k))})*({wv((k, c))})"
         return f"({wv((r, k))})*({sub((k, c))})"
     if op == "transpose":
         return f"({wv((c, r))})^T"
@@ -146,17 +95,19 @@ def with_var(draw, shape, depth, var):
         return f"({wv(shape)}) .* ({sub(shape)})"
     if op == "func":
         return f"{draw(st.sampled_from(FUNCS))}({wv(shape)})"
+    k = draw(st.sampled_from(("m", "n")))
     if op == "trace":
-        k = draw(st.sampled_from(("m", "n")))
         return f"tr({wv((k, k))})"
     if op == "normsq":
-        sh = draw(st.sampled_from([("m", 1), ("n", 1), ("m", "n")]))
-        return f"norm({wv(sh)})^2"
+        return f"norm({wv(draw(st.sampled_from([('m', 1), ('n', 1), ('m', 'n')])))})^2"
     if op == "power":
         return f"({wv((1, 1))})^{draw(st.sampled_from((2, 3)))}"
-    if op == "det":
-        k = draw(st.sampled_from(("m", "n")))
+    if op == "det":            # well conditioned: I plus something small
         return f"det(I + 0.1*({wv((k, k))}))"
+    if op == "logdet":
+        return f"logdet(I + 0.1*({wv((k, k))}))"
+    if op == "trexpm":
+        return f"tr(expm(0.1*({wv((k, k))})))"
     if op == "square":
         return f"({wv(shape)})^2"
     if op == "inverse":
@@ -165,12 +116,6 @@ def with_var(draw, shape, depth, var):
         return f"adj(I + 0.1*({wv(shape)}))"
     if op == "pinv":
         return f"pinv({wv((c, r))})"
-    if op == "logdet":
-        k = draw(st.sampled_from(("m", "n")))
-        return f"logdet(I + 0.1*({wv((k, k))}))"
-    if op == "trexpm":
-        k = draw(st.sampled_from(("m", "n")))
-        return f"tr(expm(0.1*({wv((k, k))})))"
     raise AssertionError(op)
 
 
@@ -197,7 +142,7 @@ def kinds_of(name: str) -> dict:
 
 def cases():
     return st.sampled_from(sorted(CASES)).flatmap(
-        lambda name: st.tuples(st.just(name), with_var(CASES[name][0], 3, CASES[name][1]),
+        lambda name: st.tuples(st.just(name), expr_of(CASES[name][0], 3, CASES[name][1]),
                                st.sampled_from(["numerator", "denominator"])))
 
 
