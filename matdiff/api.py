@@ -20,7 +20,7 @@ from typing import Iterable, Union
 
 from .core import Result, analyse, differentiate
 from .expr import Expr
-from .render import as_json, numpy_code
+from .render import as_json, dims_text, names_table, numpy_code
 from .render.latex import to_latex
 from .render.unicode import to_unicode
 from .shapes import Declarations, Typed
@@ -33,10 +33,6 @@ def _decls(scalar: Names, vector: Names, matrix: Names, symmetric: Names) -> Dec
     def names(v):
         return [v] if isinstance(v, str) else list(v or ())
     return Declarations.from_lists(names(scalar), names(vector), names(matrix), names(symmetric))
-
-
-def _dims(shape) -> tuple:
-    return tuple(d if isinstance(d, int) else str(d) for d in shape)
 
 
 class Derivative:
@@ -71,12 +67,12 @@ class Derivative:
     @property
     def shape(self) -> tuple:
         """The derivative's shape, with symbolic dimensions such as ('n', 'm')."""
-        return _dims(self._result.expr.shape)
+        return tuple(dims_text(self._result.expr.shape))
 
     @property
     def names(self) -> dict:
         """Each name's kind and shape, as in the JSON output."""
-        return as_json(self._result)["names"]
+        return names_table(self._result.typed)
 
     # -- how it prints -------------------------------------------------------------
     def text(self) -> str:
@@ -145,15 +141,11 @@ class Expression:
 
     @property
     def shape(self) -> tuple:
-        return _dims(self._typed.expr.shape)
+        return tuple(dims_text(self._typed.expr.shape))
 
     @property
     def names(self) -> dict:
-        out = {}
-        for name, s in sorted(self._typed.symbols.items()):
-            out[name] = {"kind": s.kind, "shape": list(_dims(s.shape)),
-                         **({"symmetric": True} if s.symmetric else {})}
-        return out
+        return names_table(self._typed)
 
     def text(self) -> str:
         """The expression in matdiff's input syntax."""

@@ -36,12 +36,8 @@ class Derivative:
     kind: str             # e.g. "scalar-by-matrix"
 
 
-def kind_name(e: Expr) -> str:
-    return "scalar" if e.is_scalar else "vector" if e.is_vector else "matrix"
-
-
 def derivative_kind(f: Expr, var: Sym) -> str:
-    return f"{kind_name(f)}-by-{kind_name(var)}"
+    return f"{f.kind_word}-by-{var.kind_word}"
 
 
 def derive(f: Expr, var: Sym) -> Derivative:
@@ -49,7 +45,7 @@ def derive(f: Expr, var: Sym) -> Derivative:
     kind = derivative_kind(f, var)
     if derivative_shape(f.shape, var.shape) is None:
         raise UnsupportedError(
-            f"the derivative of a {kind_name(f)} with respect to the {kind_name(var)} {var.name} "
+            f"the derivative of a {f.kind_word} with respect to the {var.kind_word} {var.name} "
             "is a tensor of order 3 or 4; matdiff derives scalars, vectors and matrices by a "
             "scalar, scalars by a vector or a matrix, and vectors by a vector")
     df = differential(f, var)

@@ -102,10 +102,6 @@ class Explanation:
     sections: list
 
 
-def _kind_words(e: Expr) -> str:
-    return "scalar" if e.is_scalar else "vector" if e.is_vector else "matrix"
-
-
 def _rule_note(fn) -> str:
     return f"{TITLES.get(fn, fn.__name__)}: {identity_of(fn)}"
 
@@ -120,9 +116,9 @@ def explain(source: str, wrt: str, layout: str = "numerator",
     f, var = result.function, result.var
     sections = []
 
-    var_desc = "scalar" if var.is_scalar else f"{shape_str(var.shape)} {_kind_words(var)}"
+    var_desc = "scalar" if var.is_scalar else f"{shape_str(var.shape)} {var.kind_word}"
     sections.append(Section("The function", [Line("f", f)],
-                            f"A {_kind_words(f)} function of the {var_desc} {var.name}: "
+                            f"A {f.kind_word} function of the {var_desc} {var.name}: "
                             f"its derivative is {result.kind.replace('-', ' ')}."))
 
     # 2. the differential

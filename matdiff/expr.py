@@ -158,6 +158,11 @@ class Expr:
         return r != 1 and c != 1
 
     @property
+    def kind_word(self) -> str:
+        """'scalar', 'vector' or 'matrix', by shape."""
+        return "scalar" if self.is_scalar else "vector" if self.is_vector else "matrix"
+
+    @property
     def is_square(self) -> bool:
         r, c = self.shape
         return r == c

@@ -284,8 +284,7 @@ class Checker:
         return t if t else "?"
 
     def describe(self, raw: Raw, e: Expr) -> str:
-        kind = "scalar" if e.is_scalar else "vector" if e.is_vector else "matrix"
-        return f"{self.text(raw)} ({kind}, {self.dims.show_shape(e.shape)})"
+        return f"{self.text(raw)} ({e.kind_word}, {self.dims.show_shape(e.shape)})"
 
     def fail(self, message: str, raw: Raw, hint: str | None = None) -> ShapeError:
         return ShapeError(message, span=raw.span, hint=hint, source=self.source)

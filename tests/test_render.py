@@ -9,7 +9,8 @@ import pytest
 
 from helpers import run
 from matdiff.core import analyse
-from matdiff.numeric import choose_sizes, eval_numpy_code, evaluate, random_inputs
+from matdiff.numeric import (choose_sizes, eval_numpy_code, evaluate, random_inputs,
+                             sizes_from)
 from matdiff.render import as_json, numpy_code, render
 from matdiff.shapes import Declarations
 from matdiff.simplify import simplify
@@ -51,13 +52,7 @@ def test_text_parses_back_to_the_same_value(expr, wrt, kinds, layout):
 
 
 def _sizes_for(typed, env):
-    sizes = {}
-    for name, s in typed.symbols.items():
-        v = np.asarray(env.get(name, 0.0))
-        dims = v.shape if v.ndim == 2 else (v.shape[0], 1) if v.ndim == 1 else (1, 1)
-        for d, n in zip(s.shape, dims):
-            if isinstance(d, str):
-                sizes[d] = n
+    sizes = sizes_from(env, typed.symbols)
     for d in _dim_names(typed.expr):
         sizes.setdefault(d, 3)
     return sizes

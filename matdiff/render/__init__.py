@@ -21,6 +21,18 @@ def dims_text(shape) -> list:
     return [d if isinstance(d, int) else str(d) for d in shape]
 
 
+def names_table(typed) -> dict:
+    """Each name's kind and shape (and whether symmetric, or an abstract function)."""
+    names = {}
+    for name, s in sorted(typed.symbols.items()):
+        names[name] = {"kind": s.kind, "shape": dims_text(s.shape),
+                       **({"symmetric": True} if s.symmetric else {})}
+    for name, shape in sorted(typed.functions.items()):
+        kind = "scalar" if shape == (1, 1) else "vector" if shape[1] == 1 else "matrix"
+        names[name] = {"kind": kind, "shape": dims_text(shape), "function": True}
+    return names
+
+
 def numpy_code(result) -> str:
     t = result.typed
     return to_numpy(result.expr, t.symbols, t.functions, result.layout)
@@ -29,19 +41,12 @@ def numpy_code(result) -> str:
 def as_json(result) -> dict:
     """The stable JSON object of a result (documented in README.md)."""
     t = result.typed
-    names = {}
-    for name, s in sorted(t.symbols.items()):
-        names[name] = {"kind": s.kind, "shape": dims_text(s.shape),
-                       **({"symmetric": True} if s.symmetric else {})}
-    for name, shape in sorted(t.functions.items()):
-        kind = "scalar" if shape == (1, 1) else "vector" if shape[1] == 1 else "matrix"
-        names[name] = {"kind": kind, "shape": dims_text(shape), "function": True}
     return {
         "input": result.source,
         "wrt": result.wrt,
         "layout": result.layout,
         "derivative": result.kind,
-        "names": names,
+        "names": names_table(t),
         "result": to_text(result.expr, t.style, t.symbols.values()),
         "latex": to_latex(result.expr),
         "numpy": numpy_code(result),
