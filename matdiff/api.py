@@ -20,7 +20,7 @@ from typing import Iterable, Union
 
 from .core import Result, analyse, differentiate
 from .expr import Expr
-from .render import as_json, dims_text, names_table, numpy_code
+from .render import as_json, dims_text, names_table, numpy_code, text_of
 from .render.latex import to_latex
 from .render.unicode import to_unicode
 from .shapes import Declarations, Typed
@@ -53,7 +53,13 @@ class Derivative:
 
     @property
     def wrt(self) -> str:
+        """The variable (the first one, for a second derivative)."""
         return self._result.wrt
+
+    @property
+    def wrts(self) -> tuple:
+        """Every variable, in order (two for a second derivative)."""
+        return self._result.wrts
 
     @property
     def layout(self) -> str:
@@ -77,8 +83,7 @@ class Derivative:
     # -- how it prints -------------------------------------------------------------
     def text(self) -> str:
         """The derivative in matdiff's input syntax (it parses back)."""
-        t = self._result.typed
-        return to_text(self._result.expr, t.style, t.symbols.values())
+        return text_of(self._result)
 
     def pretty(self) -> str:
         """The derivative in Unicode math: B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ."""
@@ -101,10 +106,16 @@ class Derivative:
         """The JSON object of `--format json`, as a dict."""
         return as_json(self._result)
 
+    @property
+    def notes(self) -> tuple:
+        """Remarks on how the input was read (a name taken as a scalar, a zero result)."""
+        return self._result.notes
+
     def explain(self, fmt: str = "text") -> str:
         """The derivation step by step ('text' or 'markdown')."""
         from .explain import explain, to_markdown, to_plain
-        ex = explain(self._result.source, self.wrt, self.layout, self._result.typed.decls)
+        r = self._result
+        ex = explain(r.source, list(r.wrts), self.layout, r.typed.decls, r.convention or "sym")
         return to_markdown(ex) if fmt in ("markdown", "latex") else to_plain(ex)
 
     def check(self, trials: int = 3, tolerance: float = 1e-6, seed: int = 0):
@@ -155,9 +166,10 @@ class Expression:
         """The expression in LaTeX."""
         return to_latex(self._typed.expr)
 
-    def d(self, wrt: str, layout: str = "numerator") -> Derivative:
-        """The derivative of this expression with respect to `wrt`."""
-        return Derivative(differentiate(self._typed.source, wrt, layout, self._typed.decls))
+    def d(self, wrt, layout: str = "numerator", convention: str = "sym") -> Derivative:
+        """The derivative of this expression with respect to `wrt` (or a pair of names)."""
+        return Derivative(differentiate(self._typed.source, wrt, layout, self._typed.decls,
+                                        convention))
 
     def __str__(self) -> str:
         return self.text()
@@ -175,11 +187,14 @@ def parse(expr: str, *, scalar: Names = (), vector: Names = (), matrix: Names = 
     return Expression(analyse(expr, _decls(scalar, vector, matrix, symmetric)))
 
 
-def d(expr: str, wrt: str, *, layout: str = "numerator", scalar: Names = (),
-      vector: Names = (), matrix: Names = (), symmetric: Names = ()) -> Derivative:
-    """The derivative of `expr` with respect to `wrt`, simplified, in `layout`."""
+def d(expr: str, wrt, *, layout: str = "numerator", scalar: Names = (),
+      vector: Names = (), matrix: Names = (), symmetric: Names = (),
+      convention: str = "sym") -> Derivative:
+    """The derivative of `expr` with respect to `wrt` (a name, or a pair of names for a
+    second derivative), simplified, in `layout`; `convention` ("sym" or "cookbook") for a
+    variable declared symmetric."""
     return Derivative(differentiate(expr, wrt, layout,
-                                    _decls(scalar, vector, matrix, symmetric)))
+                                    _decls(scalar, vector, matrix, symmetric), convention))
 
 
 __all__ = ["d", "parse", "Derivative", "Expression"]

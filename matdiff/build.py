@@ -1,23 +1,36 @@
 """Smart constructors: build expression nodes in a tidy normal shape.
 
-They do only bookkeeping that never changes the printed meaning: flattening
-nested sums and products, folding numbers, dropping zeros and identities,
-putting a product's numbers first and its scalars before its chain of matrix
-factors, and cutting 1x1 stretches out of a chain as scalar factors
-(x aᵀ b cᵀ = (aᵀ b) x cᵀ). Rewrites that need judgement live in `matdiff.simplify`.
+They do only bookkeeping that never changes the meaning: flattening nested sums
+and products, folding numbers, dropping zeros, ones and identities, putting a
+product's numbers first and its scalars before its chain of matrix factors, and
+cutting 1x1 stretches out of a chain as scalar factors (x aᵀ b cᵀ = (aᵀ b) x cᵀ).
+A named operation is built by its record's `build` (`fn`). Rewrites that need
+judgement live in `matdiff.simplify`.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from .expr import (SCALAR, Add, Adj, Cross, Det, Diag, DiagOf, Expr, Fn, Had, HadPow, Ident, Kron,
-                   LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew, Sym, T, Tr, Zero)
+from .expr import (SCALAR, Add, Commutation, Diff, Expr, Fn, Had, HadPow, Ident, Kron, MatPow,
+                   Mul, Num, Ones, Pow, Sym, T, Zero, dim_mul, int_value, num_value)
+
+ONE = Num(Fraction(1))
+MINUS_ONE = Num(Fraction(-1))
+
+
+def num(v) -> Num:
+    return Num(Fraction(v))
 
 
 def zero(shape) -> Expr:
     """The zero of `shape`: the number 0 for scalars."""
     return Num(Fraction(0)) if tuple(shape) == SCALAR else Zero(tuple(shape))
+
+
+def ones(shape) -> Expr:
+    """The ones of `shape`: the number 1 for scalars."""
+    return ONE if tuple(shape) == SCALAR else Ones(tuple(shape))
 
 
 def is_zero(e: Expr) -> bool:
@@ -26,6 +39,10 @@ def is_zero(e: Expr) -> bool:
 
 def is_one(e: Expr) -> bool:
     return isinstance(e, Num) and e.value == 1
+
+
+def as_expr(p) -> Expr:
+    return p if isinstance(p, Expr) else Num(Fraction(p))
 
 
 # ---------------------------------------------------------------------------
@@ -66,7 +83,7 @@ def add(*terms: Expr) -> Expr:
 
 
 def neg(e: Expr) -> Expr:
-    return mul(Num(Fraction(-1)), e)
+    return mul(MINUS_ONE, e)
 
 
 def sub(a: Expr, b: Expr) -> Expr:
@@ -111,8 +128,7 @@ def mul(*factors: Expr) -> Expr:
             coeff *= f.value
         elif isinstance(f, Zero):
             is_zero_product = True
-            if not f.is_scalar:
-                chain.append(f)
+            chain.append(f)
         elif isinstance(f, Mul):
             if f.is_scalar and not f.scalars and f.coeff == 1:
                 scalars.append(f)          # a 1x1 chain such as xᵀ A x stays whole
@@ -138,7 +154,7 @@ def mul(*factors: Expr) -> Expr:
     scalars = [s for s in scalars if _simple_scalar(s)] + [s for s in scalars if not _simple_scalar(s)]
     out: list[Expr] = ([Num(coeff)] if coeff != 1 else []) + scalars + chain
     if not out:
-        return Num(Fraction(1))
+        return ONE
     if len(out) == 1:
         return out[0]
     return Mul(tuple(out))
@@ -148,108 +164,107 @@ def divide(a: Expr, b: Expr) -> Expr:
     """a / b for a scalar b."""
     if isinstance(b, Num):
         return mul(Num(1 / b.value), a)
-    return mul(a, power(b, Fraction(-1)))
+    return mul(a, power(b, -1))
+
+
+def scalar_part(e: Expr) -> tuple[Expr, Expr]:
+    """(s, M) with e = s M: the scalar factors of a product and the rest."""
+    if isinstance(e, Mul) and e.chain and (e.scalars or e.coeff != 1):
+        return mul(Num(e.coeff), *e.scalars), mul(*e.chain)
+    return ONE, e
 
 
 # ---------------------------------------------------------------------------
 # transposes and powers
 
 
-def transpose(e: Expr) -> Expr:
+def is_symmetric(e: Expr) -> bool:
+    """Structurally symmetric: scalars, I, K(n, n), symmetric names, and ops known to be."""
     if e.is_scalar or isinstance(e, Ident):
-        return e
-    if isinstance(e, Sym) and e.symmetric:
+        return True
+    if isinstance(e, Sym):
+        return e.symmetric
+    if isinstance(e, Commutation):
+        return e.m == e.n
+    if isinstance(e, Fn):
+        from .ops import record
+        sym = record(e.op).extra.get("symmetric")
+        return bool(sym and sym(e))
+    return False
+
+
+def transpose(e: Expr) -> Expr:
+    if is_symmetric(e):
         return e
     if isinstance(e, T):
         return e.arg
     if isinstance(e, Zero):
         return Zero((e.cols, e.rows))
+    if isinstance(e, Ones):
+        return Ones((e.cols, e.rows))
+    if isinstance(e, Diff) and e.var.symmetric:
+        return e
+    if isinstance(e, Commutation):
+        return Commutation(e.n, e.m)
     return T(e)
 
 
 def power(e: Expr, p) -> Expr:
-    """e^p: a rational power of a scalar, or an integer power of a square matrix."""
-    p = Fraction(p)
-    if p == 1:
+    """e^p: a scalar to a scalar power, or a square matrix to an integer power."""
+    p = as_expr(p)
+    pv = num_value(p)
+    if pv == 1:
         return e
     if e.is_scalar:
-        if p == 0:
-            return Num(Fraction(1))
-        if isinstance(e, Num):
-            if p.denominator == 1 and (e.value != 0 or p > 0):
-                return Num(e.value ** p.numerator)
-            return Pow(e, p)
+        if pv == 0:
+            return ONE
+        if isinstance(e, Num) and pv is not None:
+            if pv.denominator == 1 and (e.value != 0 or pv > 0):
+                return Num(e.value ** pv.numerator)
+            if e.value == 1:
+                return ONE
         return Pow(e, p)
-    if p.denominator != 1:
+    if pv is not None and pv.denominator != 1:
         raise ValueError("matrix powers must be integers")
-    n = int(p)
     if isinstance(e, Ident):
         return e
-    if n == 0:
+    if pv == 0:
         return Ident(e.rows)
-    return MatPow(e, n)
+    return MatPow(e, p)
 
 
 def inv(e: Expr) -> Expr:
     return power(e, -1)
 
 
+def exponent_int(e: Expr):
+    """The integer exponent of a matrix power, or None when it is symbolic."""
+    return int_value(e.exp) if isinstance(e, (MatPow, Pow, HadPow)) else None
+
+
 # ---------------------------------------------------------------------------
-# functions
-
-
-def trace(e: Expr) -> Expr:
-    if e.is_scalar:
-        return e
-    if isinstance(e, Zero):
-        return zero(SCALAR)
-    return Tr(e)
-
-
-def det(e: Expr) -> Expr:
-    if e.is_scalar:
-        return e
-    if isinstance(e, Ident):
-        return Num(Fraction(1))
-    return Det(e)
-
-
-def logdet(e: Expr) -> Expr:
-    if e.is_scalar:
-        return Fn("log", e)
-    return LogDet(e)
-
-
-def adj(e: Expr) -> Expr:
-    if e.is_scalar:
-        return Num(Fraction(1))
-    if isinstance(e, Ident):
-        return e
-    return Adj(e)
-
-
-def pinv(e: Expr) -> Expr:
-    if e.is_scalar:
-        return power(e, -1)
-    return Pinv(e)
-
-
-def norm(e: Expr) -> Expr:
-    return Norm(e)
+# Kronecker and Hadamard products
 
 
 def kron(a: Expr, b: Expr) -> Expr:
     if a.is_scalar or b.is_scalar:
         return mul(a, b)
+    if a.is_col and b.is_row:           # a ⊗ bᵀ = a bᵀ
+        return mul(a, b)
+    if a.is_row and b.is_col:           # aᵀ ⊗ b = b aᵀ
+        return mul(b, a)
     if is_zero(a) or is_zero(b):
         return zero(Kron(a, b).shape)
+    if isinstance(a, Ident) and isinstance(b, Ident):
+        return Ident(dim_mul(a.n, b.n))
     return Kron(a, b)
 
 
 def had(*factors: Expr) -> Expr:
-    """The Hadamard product; scalar factors multiply the whole."""
+    """The Hadamard product; scalar factors multiply the whole, ones drop out."""
     flat: list[Expr] = []
     scal: list[Expr] = []
+    shape = None
     for f in factors:
         if isinstance(f, Had):
             flat.extend(f.factors)
@@ -257,51 +272,90 @@ def had(*factors: Expr) -> Expr:
             scal.append(f)
         else:
             flat.append(f)
+    if flat:
+        shape = flat[0].shape
     if not flat:
         return mul(*scal)
     if any(is_zero(f) for f in flat):
-        return zero(flat[0].shape)
-    core = flat[0] if len(flat) == 1 else Had(tuple(flat))
+        return zero(shape)
+    kept = [f for f in flat if not isinstance(f, Ones)]
+    if not kept:
+        kept = [Ones(shape)]
+    core = kept[0] if len(kept) == 1 else Had(tuple(kept))
     return mul(*scal, core) if scal else core
 
 
 def hadpow(e: Expr, p) -> Expr:
-    p = Fraction(p)
+    p = as_expr(p)
+    pv = num_value(p)
     if e.is_scalar:
         return power(e, p)
-    if p == 1:
+    if pv == 1:
         return e
+    if pv == 0 or isinstance(e, Ones):
+        return Ones(e.shape)
     return HadPow(e, p)
 
 
-def cross(a: Expr, b: Expr) -> Expr:
-    if is_zero(a) or is_zero(b):
-        return zero(a.shape)
-    return Cross(a, b)
+# ---------------------------------------------------------------------------
+# named operations
 
 
-def fn(name: str, e: Expr) -> Expr:
-    return Fn(name, e)
+def fn(op: str, *args: Expr) -> Expr:
+    """The operation `op` of the arguments, tidied by its record's constructor."""
+    from .ops import record
+    rec = record(op)
+    if rec.build is not None:
+        return rec.build(*args)
+    return Fn(op, tuple(args))
 
 
-def matfn(name: str, e: Expr) -> Expr:
-    return MatFn(name, e)
+def raw_fn(op: str, *args: Expr) -> Expr:
+    """The node op(args) as is, without its record's constructor."""
+    return Fn(op, tuple(args))
 
 
-def diag(e: Expr) -> Expr:
-    """diag(v), the diagonal matrix of a vector; diag(M), the diagonal of a square matrix."""
-    if e.is_matrix:
-        if is_zero(e):
-            return zero((e.rows, 1))
-        if isinstance(e, Diag) and e.arg.is_col:
-            return e.arg
-        return DiagOf(e)
-    if is_zero(e):
-        return zero(Diag(e).shape)
-    return Diag(e)
+# ---------------------------------------------------------------------------
+# helpers of the read-off rules
 
 
-def skew(e: Expr) -> Expr:
-    if is_zero(e):
-        return zero((e.rows, e.rows))
-    return Skew(e)
+def ident(n) -> Expr:
+    """I of size n (the number 1 when n = 1)."""
+    return ONE if n == 1 else Ident(n)
+
+
+def commutation(m, n) -> Expr:
+    """K(m, n), with K(1, n) = K(m, 1) = I."""
+    if m == 1 or n == 1:
+        return ident(dim_mul(m, n))
+    return Commutation(m, n)
+
+
+def inner(c: Expr, m: Expr) -> Expr:
+    """⟨C, M⟩ = tr(Cᵀ M) for C and M of one shape."""
+    if c.is_scalar:
+        return mul(c, m)
+    if c.is_col:
+        return mul(transpose(c), m)
+    if c.is_row:
+        return mul(m, transpose(c))
+    return fn("tr", mul(transpose(c), m))
+
+
+def vec(m: Expr) -> Expr:
+    """vec(M), the column-stacking of M: a column stays, a row is transposed."""
+    if m.is_scalar or m.is_col:
+        return m
+    if m.is_row:
+        return transpose(m)
+    return fn("vec", m)
+
+
+def unvec(v: Expr, shape) -> Expr:
+    """The matrix of `shape` whose vec is the column v (inverse of vec)."""
+    shape = tuple(shape)
+    if shape[1] == 1:
+        return v
+    if shape[0] == 1:
+        return transpose(v)
+    return fn("unvec", v, Zero(shape))

@@ -5,7 +5,8 @@ stderr (with a caret under the input when stderr is a terminal) and exit code 1
 (bad expression) or 2 (bad usage). Rich is used only for pretty output on a
 terminal, and not under NO_COLOR; machine formats are written as plain text.
 `matdiff d - wrt X` reads one expression per line from stdin and writes one
-result per line, in order.
+result per line, in order. Options may come anywhere, before or after `--`, and an
+expression may start with '-' (`matdiff d "-logdet(X)" wrt X`).
 """
 
 from __future__ import annotations
@@ -22,14 +23,30 @@ from .errors import MatdiffError, UsageError
 
 EXAMPLES = """Examples:
 
+\b
   matdiff d "tr(A X B X^T C)" wrt X
   matdiff d "x^T A x" wrt x --layout denominator --symmetric A
+  matdiff d "-logdet(X)" wrt X
+  matdiff d "sum(softplus(X w)) - y^T X w" wrt w
+  matdiff d "A X B" wrt X                    (a vec-Jacobian: kron(B^T, A))
+  matdiff d "x^T A x" wrt x wrt x            (the Hessian)
+  matdiff d "logdet(S)" wrt S --symmetric S  (a symmetric variable)
   matdiff d "expm(t A)" wrt t --scalar t --format numpy
   matdiff d "det(X)" wrt X --check
   echo "t: scalar; expm(t A)" | matdiff d - wrt t
   matdiff explain "tr(A X B X^T C)" wrt X
   matdiff check "norm(x - a)" wrt x
 """
+
+SYNTAX = """Names: Uppercase = matrix, lowercase = column vector, Greek (alpha, theta) =
+scalar; declare others with --scalar/--vector/--matrix. I is the identity, ones a
+vector of ones. An unknown name applied to names, u(x), is an abstract function.
+
+Syntax: A X B (product; also *), + -, / (by a scalar), .* ./ .^ (element-wise), X^T
+or X', X^-1 or inv(X), X^n, kron(A, B), tr det logdet adj pinv norm norm1 sum
+diag vec exp log sin cos tan tanh sinh cosh sqrt abs sign sigmoid softplus relu
+log1p softmax logsumexp expm sinm cosm logm sqrtm; a scalar added to a vector
+acts on every entry."""
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None,
                   help="matdiff: derivatives in matrix calculus, in numerator or denominator "
@@ -57,6 +74,11 @@ class ExplainFormat(str, Enum):
     latex = "latex"
 
 
+class Convention(str, Enum):
+    sym = "sym"
+    cookbook = "cookbook"
+
+
 def _version(value: bool):
     if value:
         typer.echo(f"matdiff {__version__}")
@@ -72,16 +94,20 @@ def main_options(version: bool = typer.Option(False, "--version", callback=_vers
 # ---------------------------------------------------------------------------
 # shared pieces
 
-EXPR = typer.Argument(..., help="The expression, e.g. \"x^T A x\"; '-' reads one per line "
-                                "from stdin.")
-WRT = typer.Argument(..., metavar="wrt", help="The word 'wrt'.")
-VAR = typer.Argument(..., help="The variable.")
+ARGS = typer.Argument(..., metavar="EXPR wrt VAR [wrt VAR2]",
+                      help="The expression (e.g. \"x^T A x\"; '-' reads one per line from "
+                           "stdin), the word wrt and the variable; a second 'wrt VAR2' asks "
+                           "for a second derivative.")
 LAYOUT = typer.Option(Layout.numerator, "--layout", "-l",
                       help="numerator (the default) or denominator.")
 SCALAR = typer.Option([], "--scalar", help="Names that are scalars (comma-separated).")
 VECTOR = typer.Option([], "--vector", help="Names that are column vectors.")
 MATRIX = typer.Option([], "--matrix", help="Names that are matrices.")
 SYMMETRIC = typer.Option([], "--symmetric", help="Names of symmetric matrices.")
+CONVENTION = typer.Option(Convention.sym, "--symmetric-convention",
+                          help="For a symmetric variable: sym (the gradient on symmetric "
+                               "matrices, (G + G^T)/2; the default) or cookbook (the Matrix "
+                               "Cookbook's G + G^T - G .* I).")
 
 
 def report(err: MatdiffError, prefix: str = "") -> None:
@@ -107,15 +133,39 @@ def declarations(scalar, vector, matrix, symmetric):
     return Declarations.from_lists(scalar, vector, matrix, symmetric)
 
 
-def check_wrt(word: str) -> None:
-    if word != "wrt":
-        raise UsageError(f"expected the word 'wrt' after the expression, got {word!r}")
+def split_args(args: list) -> tuple[str, list]:
+    """EXPR wrt VAR [wrt VAR2] as (EXPR, [VAR, VAR2])."""
+    if not args:
+        raise UsageError("missing the expression", hint="matdiff d EXPR wrt VAR")
+    expr, rest = args[0], list(args[1:])
+    if not rest:
+        raise UsageError("missing 'wrt VAR' after the expression",
+                         hint=f"matdiff d \"{expr}\" wrt X")
+    variables = []
+    while rest:
+        word = rest.pop(0)
+        if word != "wrt":
+            if not variables and len(args) == 2:
+                raise UsageError(f"expected the word 'wrt' before the variable, got {word!r}",
+                                 hint=f"matdiff d \"{expr}\" wrt {word}")
+            raise UsageError(f"expected the word 'wrt', got {word!r}")
+        if not rest:
+            raise UsageError("missing the variable after 'wrt'")
+        variables.append(rest.pop(0))
+    if len(variables) > 2:
+        raise UsageError("at most two variables (wrt A wrt B, a second derivative)")
+    return expr, variables
 
 
 def emit_pretty(result) -> None:
     from .render import pretty_lines
 
     label, formula = pretty_lines(result)
+    extra = []
+    if result.convention:
+        extra.append(f"symmetric {result.wrt}: {result.convention} convention")
+    if result.typed.functions:
+        extra.append("abstract functions: " + ", ".join(sorted(result.typed.functions)))
     if styled_terminal():
         from rich.console import Console
         from rich.text import Text
@@ -124,9 +174,12 @@ def emit_pretty(result) -> None:
         line.append(label, style="dim")
         line.append(" = ", style="dim")
         line.append(formula, style="bold")
+        if extra:
+            line.append("    (" + "; ".join(extra) + ")", style="dim")
         Console(highlight=False).print(line)
     else:
-        sys.stdout.write(f"{label} = {formula}\n")
+        tail = f"    ({'; '.join(extra)})" if extra else ""
+        sys.stdout.write(f"{label} = {formula}{tail}\n")
 
 
 def run_check(result, trials: int, tolerance: float):
@@ -134,36 +187,51 @@ def run_check(result, trials: int, tolerance: float):
     return check(result, trials=trials, tolerance=tolerance)
 
 
+def notes_to_stderr(result, prefix: str = "") -> None:
+    for note in result.notes:
+        sys.stderr.write(f"matdiff: {prefix}note: {note}\n")
+
+
 # ---------------------------------------------------------------------------
 # matdiff d
 
 
-@app.command("d", help="Differentiate EXPR with respect to VAR.", epilog=EXAMPLES)
+@app.command("d", help="Differentiate EXPR with respect to VAR (twice with 'wrt A wrt B').\n\n"
+                       + SYNTAX, epilog=EXAMPLES)
 def d_command(
-    expr: str = EXPR, wrt_word: str = WRT, var: str = VAR, layout: Layout = LAYOUT,
+    args: List[str] = ARGS, layout: Layout = LAYOUT,
     fmt: Optional[Format] = typer.Option(
         None, "--format", "-f",
         help="pretty (the default on a terminal), text (the default otherwise), latex, json, "
              "numpy, python."),
     scalar: List[str] = SCALAR, vector: List[str] = VECTOR, matrix: List[str] = MATRIX,
-    symmetric: List[str] = SYMMETRIC,
+    symmetric: List[str] = SYMMETRIC, convention: Convention = CONVENTION,
     check: bool = typer.Option(False, "--check",
                                help="Also verify the result by finite differences."),
     trials: int = typer.Option(3, "--trials", help="Random inputs for --check."),
 ):
     try:
-        check_wrt(wrt_word)
+        expr, variables = split_args(args)
         decls = declarations(scalar, vector, matrix, symmetric)
+        check_convention(convention, decls, variables)
         if expr == "-":
             if fmt == Format.python:
                 raise UsageError("--format python writes a whole module; give one expression")
-            code = run_batch(sys.stdin, var, layout.value, fmt, decls, check, trials)
+            code = run_batch(sys.stdin, variables, layout.value, fmt, decls, check, trials,
+                             convention.value)
             raise typer.Exit(code)
-        ok = run_single(expr, var, layout.value, fmt, decls, check, trials)
+        ok = run_single(expr, variables, layout.value, fmt, decls, check, trials,
+                        convention.value)
     except MatdiffError as err:
         raise fail(err)
     if not ok:
         raise typer.Exit(1)
+
+
+def check_convention(convention, decls, variables) -> None:
+    if convention != Convention.sym and not any(v in decls.symmetric for v in variables):
+        raise UsageError("--symmetric-convention applies to a variable declared --symmetric",
+                         hint=f"add --symmetric {variables[0]}")
 
 
 def render_one(result, fmt: Optional[Format], check_report=None) -> str:
@@ -184,22 +252,24 @@ def render_one(result, fmt: Optional[Format], check_report=None) -> str:
     return render(result, fmt.value if fmt else "text")
 
 
-def run_single(expr, var, layout, fmt, decls, check, trials) -> bool:
+def run_single(expr, variables, layout, fmt, decls, check, trials, convention) -> bool:
     from .core import differentiate
 
-    result = differentiate(expr, var, layout, decls)
+    result = differentiate(expr, variables, layout, decls, convention)
     rep = run_check(result, trials, 1e-6) if check else None
     if (fmt == Format.pretty or fmt is None) and sys.stdout.isatty():
         emit_pretty(result)
     else:
         sys.stdout.write(render_one(result, fmt, rep) + "\n")
+    if fmt != Format.json:
+        notes_to_stderr(result)
     if rep is not None and fmt != Format.json:
         from .verify import describe
         sys.stderr.write("matdiff: " + describe(rep) + "\n")
     return rep is None or rep.ok
 
 
-def run_batch(lines, var, layout, fmt, decls, check, trials) -> int:
+def run_batch(lines, variables, layout, fmt, decls, check, trials, convention) -> int:
     """One result per input line, in order; a bad line gets an error naming its line
     number and an empty line (JSON: an error object) in the output."""
     import json
@@ -210,7 +280,7 @@ def run_batch(lines, var, layout, fmt, decls, check, trials) -> int:
 
     status = 0
     for number, raw_line in enumerate(lines, 1):
-        line = raw_line.rstrip("\n")
+        line = raw_line.rstrip("\n").rstrip("\r")
         if not line.strip() or line.lstrip().startswith("#"):
             sys.stdout.write("\n")
             continue
@@ -218,7 +288,8 @@ def run_batch(lines, var, layout, fmt, decls, check, trials) -> int:
             line_decls, text, prefix = split_declarations(line)
             offset = len(line) - len(text)
             try:
-                result = differentiate(text, var, layout, decls.merged(line_decls))
+                result = differentiate(text, variables, layout, decls.merged(line_decls),
+                                       convention)
             except MatdiffError as err:
                 if err.span is not None:
                     err.span = (err.span[0] + offset, err.span[1] + offset)
@@ -233,6 +304,8 @@ def run_batch(lines, var, layout, fmt, decls, check, trials) -> int:
                 if fmt in (None, Format.text):
                     out = prefix + out
             sys.stdout.write(out + "\n")
+            if fmt != Format.json:
+                notes_to_stderr(result, f"line {number}: ")
             if rep is not None and fmt != Format.json:
                 sys.stderr.write(f"matdiff: line {number}: {describe(rep)}\n")
             if rep is not None and not rep.ok:
@@ -257,9 +330,9 @@ def run_batch(lines, var, layout, fmt, decls, check, trials) -> int:
 @app.command("check", help="Differentiate, then verify the result numerically; exit 1 if the "
                            "check fails.", epilog=EXAMPLES)
 def check_command(
-    expr: str = EXPR, wrt_word: str = WRT, var: str = VAR, layout: Layout = LAYOUT,
+    args: List[str] = ARGS, layout: Layout = LAYOUT,
     scalar: List[str] = SCALAR, vector: List[str] = VECTOR, matrix: List[str] = MATRIX,
-    symmetric: List[str] = SYMMETRIC,
+    symmetric: List[str] = SYMMETRIC, convention: Convention = CONVENTION,
     trials: int = typer.Option(3, "--trials", help="Random inputs."),
     tolerance: float = typer.Option(1e-6, "--tolerance", help="Largest relative error allowed."),
 ):
@@ -268,9 +341,10 @@ def check_command(
     from .verify import describe
 
     try:
-        check_wrt(wrt_word)
-        result = differentiate(expr, var, layout.value,
-                               declarations(scalar, vector, matrix, symmetric))
+        expr, variables = split_args(args)
+        decls = declarations(scalar, vector, matrix, symmetric)
+        check_convention(convention, decls, variables)
+        result = differentiate(expr, variables, layout.value, decls, convention.value)
         rep = run_check(result, trials, tolerance)
     except MatdiffError as err:
         raise fail(err)
@@ -281,17 +355,19 @@ def check_command(
 
 @app.command("explain", help="Show the derivation step by step.", epilog=EXAMPLES)
 def explain_command(
-    expr: str = EXPR, wrt_word: str = WRT, var: str = VAR, layout: Layout = LAYOUT,
+    args: List[str] = ARGS, layout: Layout = LAYOUT,
     fmt: Optional[ExplainFormat] = typer.Option(
         None, "--format", "-f", help="pretty (on a terminal), text, or latex (Markdown)."),
     scalar: List[str] = SCALAR, vector: List[str] = VECTOR, matrix: List[str] = MATRIX,
-    symmetric: List[str] = SYMMETRIC,
+    symmetric: List[str] = SYMMETRIC, convention: Convention = CONVENTION,
 ):
     from .explain import explain, lines_plain, to_markdown, to_plain
 
     try:
-        check_wrt(wrt_word)
-        ex = explain(expr, var, layout.value, declarations(scalar, vector, matrix, symmetric))
+        expr, variables = split_args(args)
+        decls = declarations(scalar, vector, matrix, symmetric)
+        check_convention(convention, decls, variables)
+        ex = explain(expr, variables, layout.value, decls, convention.value)
     except MatdiffError as err:
         raise fail(err)
     if fmt == ExplainFormat.latex:
@@ -321,13 +397,49 @@ def explain_command(
 
 
 # ---------------------------------------------------------------------------
+# the argument list: options anywhere, expressions that start with '-'
+
+_VALUED = {"--layout", "-l", "--format", "-f", "--scalar", "--vector", "--matrix",
+           "--symmetric", "--symmetric-convention", "--trials", "--tolerance"}
+_FLAGS = {"--check", "--help", "-h"}
+_COMMANDS = {"d", "check", "explain"}
+
+
+def arrange_args(argv: list) -> list:
+    """Options first, then '--', then the positional arguments, so that an expression
+    may start with '-' and options may follow '--' or the expression."""
+    if not argv or argv[0] not in _COMMANDS:
+        return argv
+    options: list = []
+    positional: list = []
+    it = iter(argv[1:])
+    for a in it:
+        if a == "--":
+            continue
+        name = a.split("=", 1)[0]
+        if name in _VALUED:
+            options.append(a)
+            if "=" not in a:
+                value = next(it, None)
+                if value is not None:
+                    options.append(value)
+        elif a in _FLAGS:
+            options.append(a)
+        elif a.startswith("--") and len(a) > 2 and a[2:3].isalpha():
+            options.append(a)          # unknown: click names it
+        else:
+            positional.append(a)
+    return [argv[0]] + options + ["--"] + positional
 
 
 def main(argv: list[str] | None = None) -> None:
     import click
 
+    if argv is None:
+        argv = sys.argv[1:]
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     try:
-        code = app(args=argv, prog_name="matdiff", standalone_mode=False)
+        code = app(args=arrange_args(list(argv)), prog_name="matdiff", standalone_mode=False)
         if isinstance(code, int) and code:
             raise SystemExit(code)
     except click.exceptions.UsageError as exc:      # one line, exit 2
@@ -335,11 +447,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(exc.format_message() + "\n")
             raise SystemExit(0)
         cmd = exc.ctx.command_path if exc.ctx is not None else "matdiff"
-        hint = f"see '{cmd} --help'"
-        if isinstance(exc, click.exceptions.NoSuchOption):
-            hint = "an expression that starts with '-' goes after '--', as in " \
-                   "matdiff d -- \"-x^T x\" wrt x"
-        sys.stderr.write(f"matdiff: usage error: {exc.format_message()} ({hint})\n")
+        message = exc.format_message().replace("\n", " ")
+        sys.stderr.write(f"matdiff: usage error: {message} (see '{cmd} --help')\n")
         raise SystemExit(2)
     except click.exceptions.Abort:
         sys.stderr.write("matdiff: aborted\n")
@@ -353,9 +462,15 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130)
     except BrokenPipeError:
         raise SystemExit(0)
+    except MatdiffError as err:
+        report(err)
+        raise SystemExit(err.exit_code)
+    except RecursionError:
+        sys.stderr.write("matdiff: unsupported: the expression is too deeply nested\n")
+        raise SystemExit(1)
     except Exception as exc:   # never a traceback: report and fail
         if os.environ.get("MATDIFF_DEBUG"):
             raise
-        sys.stderr.write(f"matdiff: internal error: {type(exc).__name__}: {exc} "
-                         "(please report; MATDIFF_DEBUG=1 shows the traceback)\n")
+        sys.stderr.write(f"matdiff: error: {type(exc).__name__}: {exc} "
+                         "(please report this; MATDIFF_DEBUG=1 shows where)\n")
         raise SystemExit(1)

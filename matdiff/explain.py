@@ -1,75 +1,38 @@
-"""Explanations: a derivation step by step, in the seed's own style (`matdiff explain`).
+"""Explanations: the derivation step by step, in the seed's own style (`matdiff explain`).
 
-  1. the function and the kind of derivative;
+It shows the one derivation `matdiff d` made (the `Step`s of a `Result`), not a
+second one of its own:
+  1. the function and the kind of derivative (from the kind table);
   2. the differential, one rule per operation, each with its identity;
-  3. reading the derivative off d f = G dt, d f = tr(G dX), d f = G dx or d f = J dx,
-     term by term (tr(A dX B) = tr(B A dX) and so on);
-  4. the simplification, as a chain of equalities naming the rules used;
-  5. the result in the chosen layout.
-
-An `Explanation` is data; `to_plain`, `to_markdown` and the CLI's rich printer
-render it. Everything comes from the same engine as `matdiff d`.
+  3. the read-off the kind prescribes (d f = G dt, d f = tr(Gᵀ dX), d vec F = J d vec X),
+     term by term, with what each term contributes;
+  4. the simplification, phase by phase, naming the rules that fired;
+  5. the result in the chosen layout (and, for a symmetric variable, the convention).
+A second derivative shows the first derivation, then the differential of its result.
+An `Explanation` is data; `to_plain`, `to_markdown` and the CLI's rich printer render it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from . import build as B
-from . import calculus
 from .core import Result, differentiate
-from .derivative import gradient, jacobian
-from .differential import RULES, TITLES, differential, identity_of
-from .expr import (Add, Call, Diff, Expr, Frechet, MatFn, Mul, Num, Sym, Tr, map_leaves, node,
-                   shape_str)
-from .functions import MATRIX_FUNCTIONS
-from .layout import to_layout
+from .derivative import Step
+from .readoff import terms_of
+from .differential import identity_of
+from .expr import Diff, Expr, Fn, Sym, shape_str
 from .render.latex import LatexPrinter
 from .render.unicode import UnicodePrinter, pretty_name
 from .shapes import Declarations
-from .simplify import FACTOR, NORMALIZE, PRESENT
 from .simplify.engine import rewrite
 from .simplify.rules import push_transpose
 from .textform import TextStyle
 
 MAX_RULE_LINES = 14
 
-
-@node
-class DiffOf(Expr):
-    """d(U) written out, for a part U whose differential is shown on its own line."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return self.arg.shape
-
-
-class _Unicode(UnicodePrinter):
-    def p_DiffOf(self, e: DiffOf) -> str:
-        text = self.p(e.arg, 0)
-        return f"d {text}" if _atomic(e.arg) else f"d({text})"
-
-
-class _Latex(LatexPrinter):
-    def p_DiffOf(self, e: DiffOf) -> str:
-        return rf"\mathrm{{d}}\left({self.p(e.arg, 0)}\right)"
-
-    def p_Diff(self, e: Diff) -> str:
-        return rf"\mathrm{{d}}{self.p(e.var, 5)}"
-
-
-def _atomic(e: Expr) -> bool:
-    """Whether d e reads without parentheses: d X, d tr(U), d u(x)."""
-    return isinstance(e, (Sym, Call)) or bool(re.fullmatch(r"[^\W\d]\w*\(.*\)", _U(e))) and \
-        _U(e).count("(") == 1
-
-
-_U = _Unicode(TextStyle(det_bars=True))
-_L = _Latex()
+_U = UnicodePrinter(TextStyle(det_bars=True))
+_L = LatexPrinter()
 
 
 def to_unicode(e: Expr) -> str:
@@ -82,7 +45,7 @@ def to_latex(e: Expr) -> str:
 
 @dataclass
 class Line:
-    """lhs = rhs, with a note; lhs may be an expression, ("d", expr) or text."""
+    """lhs = rhs, with a note; lhs may be an expression, ("d", expr), ("∂", var) or text."""
 
     lhs: object
     rhs: Expr | None
@@ -102,143 +65,180 @@ class Explanation:
     sections: list
 
 
-def _rule_note(fn) -> str:
-    return f"{TITLES.get(fn, fn.__name__)}: {identity_of(fn)}"
+def _title(rec) -> str:
+    return rec.summary.split(" (")[0].split(",")[0].split(":")[0]
 
 
-def _simplify_note(rule) -> str:
-    return getattr(rule, "title", rule.__name__.replace("_", " "))
+def _rule_note(rec) -> str:
+    return f"{_title(rec)}: {identity_of(rec.d)}" if rec.d.__doc__ else _title(rec)
 
 
-def explain(source: str, wrt: str, layout: str = "numerator",
-            decls: Declarations | None = None) -> Explanation:
-    result = differentiate(source, wrt, layout, decls)
-    f, var = result.function, result.var
+def explain(source: str, wrt, layout: str = "numerator", decls: Declarations | None = None,
+            convention: str = "sym") -> Explanation:
+    result = differentiate(source, wrt, layout, decls, convention)
     sections = []
+    for k, step in enumerate(result.steps):
+        if k == 1:
+            first = result.steps[0]
+            taken = ("the gradient (the shape of the variable)" if first.function.is_scalar
+                     and not first.var.is_scalar else "the first derivative")
+            sections.append(Section(
+                f"Differentiating again, by {step.var.name}",
+                [Line("g", step.function, "")],
+                f"The second derivative is the derivative of {taken} by {step.var.name}."))
+        sections += _step_sections(step, result, k)
+    sections.append(_result_section(result, layout))
+    return Explanation(result, sections)
 
-    var_desc = "scalar" if var.is_scalar else f"{shape_str(var.shape)} {var.kind_word}"
-    sections.append(Section("The function", [Line("f", f)],
-                            f"A {f.kind_word} function of the {var_desc} {var.name}: "
-                            f"its derivative is {result.kind.replace('-', ' ')}."))
 
-    # 2. the differential
-    trace: list = []
-    df = split_terms(differential(f, var, trace))
+def _step_sections(step: Step, result: Result, k: int) -> list:
+    f, var, kind = step.function, step.var, step.kind
+    out = []
+    if k == 0:
+        var_desc = "scalar" if var.is_scalar else f"{shape_str(var.shape)} {var.kind_word}"
+        sym = ""
+        if kind.symmetric:
+            sym = (f" {var.name} is symmetric: the {kind.symmetric} convention "
+                   "(see the result).")
+        out.append(Section("The function", [Line("f", f)],
+                           f"A {f.kind_word} function of the {var_desc} {var.name}: its "
+                           f"derivative is {kind.name.replace('-', ' ')}.{sym}"))
 
-    def symbolic(child: Expr) -> Expr:
-        if not child.depends_on(var.name):
-            return B.zero(child.shape)
-        if isinstance(child, Sym):
-            return Diff(var)
-        return DiffOf(child)
-
-    seen = set()
+    # the differential, one rule per operation
     lines = []
-    for fn, part, _ in trace:
-        if isinstance(part, Sym) or part in seen:
+    for rec, node, full, one in step.rules:
+        if isinstance(node, Sym):
             continue
-        seen.add(part)
-        step = RULES[type(part)](part, symbolic, var)
-        if isinstance(part, MatFn) and isinstance(step, Frechet):   # it commutes: g'(U) dU
-            step = B.mul(calculus.derivative(MATRIX_FUNCTIONS[part.name], part.arg, "matrix"),
-                         DiffOf(part.arg))
-        lines.append(Line(("d", part), step, _rule_note(fn)))
+        shown = one if one is not None else full
+        lines.append(Line(("d", node), shown, _rule_note(rec)))
     more = len(lines) - MAX_RULE_LINES
     lines = lines[:MAX_RULE_LINES]
     if more > 0:
         lines.append(Line(None, None, f"… and {more} more rules"))
-    lines.append(Line(("d", f), df, "so, putting the parts together"))
-    sections.append(Section("The differential, one rule per operation", lines))
+    lines.append(Line(("d", f), B.add(*terms_of(step.differential)),
+                      "so, putting the parts together"))
+    out.append(Section("The differential, one rule per operation", lines))
 
-    # 3. reading off the derivative
+    # the read-off
     d_var = Diff(var)
-    if var.is_scalar:
-        g = map_leaves(df, lambda leaf: Num(Fraction(1)) if isinstance(leaf, Diff) else leaf)
-        read = [Line(("d", f), _times(g, d_var), f"the differential is a multiple of d{var.name}")]
-        rule = f"d f = G d{var.name}  ⇒  ∂f/∂{var.name} = G"
-        parts = [g]
-    else:
-        terms = [t for t in (df.terms if isinstance(df, Add) else (df,)) if t.has_diff]
-        read, parts = [], []
-        for t in terms:
-            if f.is_scalar:
-                gi = rewrite(B.transpose(gradient(t, var)), [push_transpose])
-                form = B.trace(_times(gi, d_var)) if var.is_matrix else _times(gi, d_var)
-                note = ("cyclic: tr(A B) = tr(B A); tr(Mᵀ) = tr(M)" if var.is_matrix
-                        else "a scalar equals its transpose")
-            else:
-                gi = rewrite(jacobian(t, var), [push_transpose])
-                form = _times(gi, d_var)
-                note = "collect the factor in front of dx"
-            read.append(Line(t, form, note))
-            parts.append(gi)
-        if f.is_scalar and var.is_matrix:
-            rule = f"d f = tr(G d{var.name})  ⇒  ∂f/∂{var.name} = G"
-        elif f.is_scalar:
-            rule = f"d f = G d{var.name}  ⇒  ∂f/∂{var.name} = G"
-        else:
-            rule = f"d f = J d{var.name}  ⇒  ∂f/∂{var.name} = J"
-    g_sum = B.add(*parts) if parts else B.zero(result.numerator.shape)
-    read.append(Line(("∂", var), g_sum, "numerator layout"))
-    sections.append(Section(f"Reading off the derivative: {rule}", read))
+    read = []
+    shown_parts = []
+    for term, part in step.parts:
+        form, g = _identified(kind, part, d_var)
+        read.append(Line(term, form, _readoff_note(kind, var)))
+        shown_parts.append(g)
+    raw = step.raw if kind.symmetric or not shown_parts else B.add(*shown_parts)
+    read.append(Line(("∂", var), raw, _raw_note(kind)))
+    out.append(Section(f"Reading off the derivative: {_identification(kind, var)}", read))
 
-    # 4. simplification, phase by phase
+    # the simplification
     chain = []
-    current = g_sum
-    for rules in (NORMALIZE, FACTOR, PRESENT):
-        fired: list = []
-        nxt = rewrite(current, rules, fired)
-        if to_unicode(nxt) != to_unicode(current):
-            notes = []
-            for rule_fn, _, _ in fired:
-                note = _simplify_note(rule_fn)
-                if note not in notes:
-                    notes.append(note)
-            chain.append(Line("=", nxt, "; ".join(notes[:4]) + ("; …" if len(notes) > 4 else "")))
-        current = nxt
-    if to_unicode(current) != to_unicode(result.numerator):   # another route, same value
-        chain.append(Line("=", result.numerator, "as matdiff d prints it"))
+    fired: list = []
+    shown = step.raw
+    for entry in step.simplification:
+        if entry[0] == "phase":
+            _, name, form = entry
+            if to_unicode(form) != to_unicode(shown):
+                notes = []
+                for rule_fn in fired:
+                    t = getattr(rule_fn, "title", rule_fn.__name__.replace("_", " "))
+                    if t not in notes:
+                        notes.append(t)
+                chain.append(Line("=", form, "; ".join(notes[:4])
+                                  + ("; …" if len(notes) > 4 else "")))
+                shown = form
+            fired = []
+        else:
+            fired.append(entry[0])
     if not chain:
         chain.append(Line(None, None, "nothing to simplify"))
-    sections.append(Section("Simplification", chain))
+    out.append(Section("Simplification", chain))
+    return out
 
-    # 5. layout
-    if layout == "numerator":
-        final = [Line(("∂", var), result.expr, "numerator layout, as in the notes")]
-    else:
-        final = [Line(("∂", var), to_layout(result.numerator, "denominator"),
-                      "denominator layout: the transpose of the numerator-layout result")]
-    sections.append(Section("Result", final))
-    return Explanation(result, sections)
+
+def _identified(kind, part: Expr, d_var: Expr):
+    """(the term in the identification's form, the part of the derivative it gives):
+    G dt, tr(G dX) or G dx with G in numerator layout, J dx, J d vec X."""
+    if kind.readoff == "substitute":
+        return _times(part, d_var), part
+    if kind.readoff == "gradient":
+        g = part if kind.symmetric else rewrite(B.transpose(part), [push_transpose])
+        if d_var.var.is_matrix:
+            return Fn("tr", (_times(g, d_var),)), g
+        return _times(g, d_var), g
+    if kind.is_vec_jacobian:
+        return _times(part, Fn("vec", (d_var,)) if d_var.var.is_matrix else d_var), part
+    return _times(part, d_var), part
+
+
+def _identification(kind, var) -> str:
+    v = pretty_name(var.name)
+    if kind.readoff == "substitute":
+        return f"d f = G d{v}  ⇒  ∂f/∂{v} = G"
+    if kind.readoff == "gradient":
+        if var.is_matrix:
+            return f"d f = tr(G d{v})  ⇒  ∂f/∂{v} = G"
+        return f"d f = G d{v}  ⇒  ∂f/∂{v} = G"
+    if kind.is_vec_jacobian:
+        dv = f"d vec {v}" if var.is_matrix else f"d{v}"
+        return f"d vec F = J {dv}  ⇒  ∂F/∂{v} = J (the vec-Jacobian)"
+    return f"d f = J d{v}  ⇒  ∂f/∂{v} = J"
+
+
+def _readoff_note(kind, var) -> str:
+    if kind.readoff == "gradient":
+        if var.is_matrix:
+            return "cyclic: tr(A B) = tr(B A); tr(Mᵀ) = tr(M)"
+        return "a scalar equals its transpose"
+    if kind.readoff == "vec-jacobian":
+        if kind.is_vec_jacobian:
+            return "vec(A U B) = (Bᵀ ⊗ A) vec U"
+        return "collect the factor in front of dx"
+    return f"the differential is a multiple of d{var.name}"
+
+
+def _raw_note(kind) -> str:
+    if kind.symmetric:
+        return f"the {kind.symmetric} convention for a symmetric variable"
+    if kind.readoff == "gradient":
+        return "numerator layout: the transpose of G"
+    return "numerator layout"
 
 
 def _times(g: Expr, d: Expr) -> Expr:
     """G dX as written: (c G) dX keeps G together rather than moving its scalars."""
+    from .expr import Add, Mul
     if isinstance(g, Mul) and (g.scalars or g.coeff != 1) or isinstance(g, Add):
         return Mul((g, d))
     return B.mul(g, d)
 
 
-def split_terms(df: Expr) -> Expr:
-    """d f as a sum of terms, each with one dX: tr(U + V) = tr(U) + tr(V), (U + V) W = U W + V W
-    where U or V holds dX."""
-    if isinstance(df, Add):
-        return B.add(*(split_terms(t) for t in df.terms))
-    if isinstance(df, Tr):
-        inner = split_terms(df.arg)
-        if isinstance(inner, Add):
-            return B.add(*(split_terms(B.trace(t)) for t in inner.terms))
-        return df
-    if isinstance(df, Mul):
-        for i, x in enumerate(df.factors):
-            if isinstance(x, Add) and x.has_diff:
-                fs = df.factors
-                return B.add(*(split_terms(B.mul(*fs[:i], t, *fs[i + 1:])) for t in x.terms))
-    return df
+def _result_section(result: Result, layout: str) -> Section:
+    var = result.variables[0]
+    lhs = ("∂", result.variables)
+    if result.convention:
+        conv = {"sym": "sym(G) = (G + Gᵀ)/2, the gradient on the symmetric matrices "
+                       "(Srinivasan & Panda)",
+                "cookbook": "G + Gᵀ − G ∘ I, the Matrix Cookbook's derivative by the "
+                            "independent entries (MC §2.8)"}[result.convention]
+        return Section("Result", [Line(lhs, result.expr, f"{var.name} symmetric: {conv}")])
+    if layout == "numerator":
+        return Section("Result", [Line(lhs, result.expr, "numerator layout, as in the notes")])
+    return Section("Result", [Line(lhs, result.expr, "denominator layout: the transpose of "
+                                                     "the numerator-layout result")])
 
 
 # ---------------------------------------------------------------------------
 # rendering
+
+
+def _partial(variables) -> str:
+    if isinstance(variables, Sym):
+        variables = (variables,)
+    if len(variables) == 1:
+        return f"∂f/∂{pretty_name(variables[0].name)}"
+    a, b = (pretty_name(v.name) for v in variables)
+    return f"∂²f/∂{a}∂{b}"
 
 
 def _lhs_unicode(lhs, result: Result) -> str:
@@ -247,10 +247,11 @@ def _lhs_unicode(lhs, result: Result) -> str:
         if node is result.function or node == result.function:
             return "d f"
         text = to_unicode(node)
-        atomic = isinstance(node, (Sym, Tr)) or text.endswith(")") and text[0].isalpha()
+        atomic = isinstance(node, Sym) or (text.endswith(")") and text[0].isalpha()
+                                           and text.count("(") == 1)
         return f"d {text}" if atomic else f"d({text})"
     if isinstance(lhs, tuple) and lhs[0] == "∂":
-        return f"∂f/∂{pretty_name(lhs[1].name)}"
+        return _partial(lhs[1])
     if isinstance(lhs, Expr):
         return to_unicode(lhs)
     return str(lhs) if lhs is not None else ""
@@ -263,7 +264,11 @@ def _lhs_latex(lhs, result: Result) -> str:
             return r"\mathrm{d}f"
         return rf"\mathrm{{d}}\left({to_latex(node)}\right)"
     if isinstance(lhs, tuple) and lhs[0] == "∂":
-        return rf"\frac{{\partial f}}{{\partial {to_latex(lhs[1])}}}"
+        vs = lhs[1] if isinstance(lhs[1], tuple) else (lhs[1],)
+        if len(vs) == 1:
+            return rf"\frac{{\partial f}}{{\partial {to_latex(vs[0])}}}"
+        return (rf"\frac{{\partial^2 f}}{{\partial {to_latex(vs[0])}\,"
+                rf"\partial {to_latex(vs[1])}}}")
     if isinstance(lhs, Expr):
         return to_latex(lhs)
     if lhs == "=":
@@ -283,7 +288,8 @@ def lines_plain(ex: Explanation):
                 yield "text", ln.note, ""
                 continue
             lhs = _lhs_unicode(ln.lhs, r)
-            eq = f"{lhs} = {to_unicode(ln.rhs)}" if lhs not in ("", "=") else f"= {to_unicode(ln.rhs)}"
+            eq = f"{lhs} = {to_unicode(ln.rhs)}" if lhs not in ("", "=") else \
+                f"= {to_unicode(ln.rhs)}"
             yield "eq", eq, ln.note
 
 
@@ -302,7 +308,7 @@ def to_plain(ex: Explanation) -> str:
 def to_markdown(ex: Explanation) -> str:
     """Markdown with LaTeX: a heading per step, one display equation per line."""
     r = ex.result
-    out = [f"## ∂f/∂{r.var.name} for f = `{r.source}`", ""]
+    out = [f"## {_partial(r.variables)} for f = `{r.source}`", ""]
     for sec in ex.sections:
         out += [f"### {sec.title}", ""]
         if sec.text:
@@ -318,3 +324,6 @@ def to_markdown(ex: Explanation) -> str:
                 out.append(f"*{ln.note}*")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+

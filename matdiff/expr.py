@@ -4,17 +4,21 @@ Every node is a frozen dataclass; children are stored in tuples, so `==` is
 structural equality and nodes can be dictionary keys. Every value is a matrix:
 a scalar is 1x1, a column vector n x 1, a row vector 1 x n. Dimensions are
 symbolic: a `Dim` is the integer 1 (or another literal such as 3 for `cross`),
-a name such as "m", or a `DimProd` for Kronecker products. Named dimensions are
-never 1, so whether a value is a scalar, a vector or a matrix is structural.
+a name such as "m", or a `DimProd` for Kronecker products and vec. Named
+dimensions are never 1, so whether a value is a scalar, a vector or a matrix is
+structural.
 
-Leaves store their shape; inner nodes compute theirs from their children. The
-nodes carry no simplification logic: `matdiff.build` has the smart constructors
-that keep trees tidy and `matdiff.simplify` the rewrite rules.
+The node types are the algebra (sums, products, transposes, powers, Kronecker
+and Hadamard products) and the leaves; every named operation (tr, det, exp,
+softmax, ...) is one generic `Fn` node whose behaviour — shape, differential,
+read-off, printing, evaluation — lives in its record in `matdiff.ops`. The
+nodes carry no simplification logic: `matdiff.build` has the smart
+constructors that keep trees tidy and `matdiff.simplify` the rewrite rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, Callable, Iterator, Union
@@ -25,7 +29,7 @@ from typing import Any, Callable, Iterator, Union
 
 @dataclass(frozen=True)
 class DimProd:
-    """The product of dimensions (rows or columns of a Kronecker product)."""
+    """The product of dimensions (rows or columns of a Kronecker product, of vec)."""
 
     factors: tuple
 
@@ -38,17 +42,24 @@ Shape = tuple
 SCALAR: Shape = (1, 1)
 
 
-def dim_mul(a, b):
-    """The product of two dimensions, with 1 as the unit."""
-    if a == 1:
-        return b
-    if b == 1:
-        return a
-    if isinstance(a, int) and isinstance(b, int):
-        return a * b
-    fa = a.factors if isinstance(a, DimProd) else (a,)
-    fb = b.factors if isinstance(b, DimProd) else (b,)
-    return DimProd(fa + fb)
+def dim_factors(d) -> tuple:
+    return d.factors if isinstance(d, DimProd) else (d,)
+
+
+def dim_mul(*ds):
+    """The product of dimensions, with 1 as the unit."""
+    ints = 1
+    named: list = []
+    for d in ds:
+        for f in dim_factors(d):
+            if isinstance(f, int):
+                ints *= f
+            else:
+                named.append(f)
+    if not named:
+        return ints
+    parts = ([ints] if ints != 1 else []) + named
+    return parts[0] if len(parts) == 1 else DimProd(tuple(parts))
 
 
 def shape_str(shape: Shape) -> str:
@@ -74,18 +85,18 @@ def node(cls):
         return h
 
     cls.__hash__ = __hash__
-    cls._child_fields = tuple(f.name for f in fields(cls) if f.metadata.get("child")
-                              or f.name in CHILD_FIELD_NAMES)
+    cls._child_fields = tuple(f.name for f in fields(cls) if f.name in CHILD_FIELD_NAMES)
     return cls
 
 
-CHILD_FIELD_NAMES = {"arg", "a", "b", "terms", "factors", "base", "darg", "args"}
+CHILD_FIELD_NAMES = {"arg", "a", "b", "terms", "factors", "base", "exp", "args"}
 
 
 class Expr:
-    """Base class of expression nodes."""
+    """Base class of expression nodes. `op` names the node's record in `matdiff.ops`."""
 
     _child_fields: tuple = ()
+    op: str = ""
 
     # -- structure ---------------------------------------------------------
     @property
@@ -104,16 +115,22 @@ class Expr:
         changes = {}
         for name in self._child_fields:
             v = getattr(self, name)
-            if isinstance(v, tuple):
-                new = tuple(fn(c) for c in v)
-            else:
-                new = fn(v)
+            new = tuple(fn(c) for c in v) if isinstance(v, tuple) else fn(v)
             if new != v:
                 changes[name] = new
         if not changes:
             return self
         kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
         kwargs.update(changes)
+        return type(self)(**kwargs)
+
+    def with_children(self, kids) -> "Expr":
+        """A copy of this node with the given children, in `children` order."""
+        it = iter(kids)
+        kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in self._child_fields:
+            v = kwargs[name]
+            kwargs[name] = tuple(next(it) for _ in v) if isinstance(v, tuple) else next(it)
         return type(self)(**kwargs)
 
     def walk(self) -> Iterator["Expr"]:
@@ -167,6 +184,11 @@ class Expr:
         r, c = self.shape
         return r == c
 
+    @property
+    def length(self):
+        """The number of entries (a dimension)."""
+        return dim_mul(self.rows, self.cols)
+
     # -- dependencies --------------------------------------------------------
     @cached_property
     def free(self) -> frozenset:
@@ -208,6 +230,7 @@ class Sym(Expr):
     shape_: tuple
     kind: str = "matrix"
     symmetric: bool = False
+    op = "sym"
 
     @property
     def shape(self):
@@ -223,6 +246,7 @@ class Num(Expr):
     """A number (exact rational)."""
 
     value: Fraction
+    op = "num"
 
     @property
     def shape(self):
@@ -238,6 +262,7 @@ class Ident(Expr):
     """The identity matrix I of size n."""
 
     n: Any
+    op = "I"
 
     @property
     def shape(self):
@@ -250,9 +275,10 @@ class Ident(Expr):
 
 @node
 class Zero(Expr):
-    """The zero of a given shape."""
+    """The zero of a given shape (never 1x1: that is Num(0))."""
 
     shape_: tuple
+    op = "zero"
 
     @property
     def shape(self):
@@ -264,10 +290,46 @@ class Zero(Expr):
 
 
 @node
+class Ones(Expr):
+    """The vector or matrix of ones of a given shape (never 1x1: that is Num(1))."""
+
+    shape_: tuple
+    op = "ones"
+
+    @property
+    def shape(self):
+        return self.shape_
+
+    @cached_property
+    def free(self):
+        return frozenset()
+
+
+@node
+class Commutation(Expr):
+    """The commutation matrix K(m, n): K vec(A) = vec(Aᵀ) for A of shape m×n
+    (Magnus & Neudecker ch. 3 §7); it is mn×mn."""
+
+    m: Any
+    n: Any
+    op = "K"
+
+    @property
+    def shape(self):
+        d = dim_mul(self.m, self.n)
+        return (d, d)
+
+    @cached_property
+    def free(self):
+        return frozenset()
+
+
+@node
 class Diff(Expr):
     """The differential dX of the variable X: the one unknown of a differential."""
 
     var: Sym
+    op = "d"
 
     @property
     def shape(self):
@@ -283,12 +345,29 @@ class Diff(Expr):
 
 
 @node
+class DiffOf(Expr):
+    """d(U) written out, for `explain`: the differential of a part, shown on its own line."""
+
+    arg: Expr
+    op = "dof"
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    @cached_property
+    def has_diff(self):
+        return True
+
+
+@node
 class Call(Expr):
     """An abstract function u(x), U(x, y), g(u(x)) of the given shape."""
 
     name: str
     args: tuple
     shape_: tuple
+    op = "call"
 
     @property
     def shape(self):
@@ -297,12 +376,14 @@ class Call(Expr):
 
 @node
 class Deriv(Expr):
-    """du/dx: the derivative of the abstract function `fn` with respect to `wrt`, a
-    name or an inner abstract function, in numerator layout (shape `shape_`)."""
+    """du/dx (or the second derivative d2u/dxdy): the derivative of the abstract function
+    `fn` with respect to `wrts` (one or two names or inner abstract functions), in
+    numerator layout (shape `shape_`)."""
 
     fn: Call
-    wrt: Expr
+    wrts: tuple
     shape_: tuple
+    op = "deriv"
 
     @property
     def shape(self):
@@ -313,12 +394,46 @@ class Deriv(Expr):
         return self.fn.free
 
     @property
-    def partial(self) -> bool:
-        return len(self.fn.args) > 1
+    def wrt(self) -> Expr:
+        return self.wrts[0]
+
+
+@node
+class Index(Expr):
+    """An entry x[i] of a vector or X[i, j] of a matrix, or a unit vector e_i / unit
+    matrix E_ij (`arg` None) with symbolic indices (§1, §5 of the notes)."""
+
+    arg: Any
+    i: str
+    j: str | None
+    shape_: tuple = (1, 1)
+    op = "index"
+
+    @property
+    def children(self):
+        return (self.arg,) if self.arg is not None else ()
+
+    def rebuild(self, fn):
+        if self.arg is None:
+            return self
+        a = fn(self.arg)
+        return self if a == self.arg else Index(a, self.i, self.j, self.shape_)
+
+    def with_children(self, kids):
+        kids = tuple(kids)
+        return Index(kids[0], self.i, self.j, self.shape_) if kids else self
+
+    @property
+    def shape(self):
+        return self.shape_
+
+    @cached_property
+    def free(self):
+        return self.arg.free if self.arg is not None else frozenset()
 
 
 # ---------------------------------------------------------------------------
-# inner nodes
+# the algebra
 
 
 @node
@@ -326,6 +441,7 @@ class Add(Expr):
     """A sum of terms of one shape."""
 
     terms: tuple
+    op = "add"
 
     @property
     def shape(self):
@@ -339,6 +455,7 @@ class Mul(Expr):
     then the chain, and turns 1x1 stretches of a chain into scalar factors."""
 
     factors: tuple
+    op = "mul"
 
     @cached_property
     def chain(self) -> tuple:
@@ -373,6 +490,7 @@ class T(Expr):
     """Transpose."""
 
     arg: Expr
+    op = "T"
 
     @property
     def shape(self):
@@ -382,10 +500,11 @@ class T(Expr):
 
 @node
 class Pow(Expr):
-    """A scalar raised to a rational power."""
+    """A scalar raised to a scalar power (a number or an expression)."""
 
     base: Expr
-    exp: Fraction
+    exp: Expr
+    op = "pow"
 
     @property
     def shape(self):
@@ -394,81 +513,16 @@ class Pow(Expr):
 
 @node
 class MatPow(Expr):
-    """A square matrix to an integer power n (n = -1 is the inverse)."""
+    """A square matrix to an integer power (a number, or a scalar name taken to be an
+    integer); -1 is the inverse."""
 
     base: Expr
-    n: int
+    exp: Expr
+    op = "matpow"
 
     @property
     def shape(self):
         return self.base.shape
-
-
-@node
-class Tr(Expr):
-    """Trace."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return SCALAR
-
-
-@node
-class Det(Expr):
-    """Determinant."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return SCALAR
-
-
-@node
-class LogDet(Expr):
-    """log det."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return SCALAR
-
-
-@node
-class Adj(Expr):
-    """Adjugate (transposed cofactor matrix)."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return self.arg.shape
-
-
-@node
-class Pinv(Expr):
-    """Moore-Penrose pseudo-inverse."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        r, c = self.arg.shape
-        return (c, r)
-
-
-@node
-class Norm(Expr):
-    """2-norm of a vector, Frobenius norm of a matrix, |s| of a scalar."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return SCALAR
 
 
 @node
@@ -477,10 +531,15 @@ class Kron(Expr):
 
     a: Expr
     b: Expr
+    op = "kron"
+
+    @cached_property
+    def _shape(self):
+        return (dim_mul(self.a.shape[0], self.b.shape[0]), dim_mul(self.a.shape[1], self.b.shape[1]))
 
     @property
     def shape(self):
-        return (dim_mul(self.a.shape[0], self.b.shape[0]), dim_mul(self.a.shape[1], self.b.shape[1]))
+        return self._shape
 
 
 @node
@@ -488,6 +547,7 @@ class Had(Expr):
     """Hadamard (element-wise) product of operands of one shape."""
 
     factors: tuple
+    op = "had"
 
     @property
     def shape(self):
@@ -496,10 +556,11 @@ class Had(Expr):
 
 @node
 class HadPow(Expr):
-    """Element-wise power of a vector or matrix."""
+    """Element-wise power of a vector or matrix (exponent: a scalar expression)."""
 
     base: Expr
-    exp: Fraction
+    exp: Expr
+    op = "hadpow"
 
     @property
     def shape(self):
@@ -507,125 +568,56 @@ class HadPow(Expr):
 
 
 @node
-class Cross(Expr):
-    """Cross product of two 3-vectors."""
-
-    a: Expr
-    b: Expr
-
-    @property
-    def shape(self):
-        return self.a.shape
-
-
-@node
 class Fn(Expr):
-    """A scalar function (exp, log, sin, ...) of a scalar, or applied element-wise."""
+    """A named operation: tr, det, exp, softmax, expm, ... Its record in `matdiff.ops`
+    (looked up by `op`) holds its shape rule, differential, read-off, printing and
+    evaluation."""
 
-    name: str
-    arg: Expr
+    op: str = field()       # field(): no default (Expr.op is a class attribute)
+    args: tuple = field()
 
-    @property
-    def shape(self):
-        return self.arg.shape
-
-
-@node
-class MatFn(Expr):
-    """A matrix function defined by its power series: expm, sinm, cosm, ..."""
-
-    name: str
-    arg: Expr
+    @cached_property
+    def _shape(self):
+        from .ops import record
+        return record(self.op).shape(self.args)
 
     @property
     def shape(self):
-        return self.arg.shape
-
-
-@node
-class Diag(Expr):
-    """diag(v): the diagonal matrix with the vector v on its diagonal."""
-
-    arg: Expr
+        return self._shape
 
     @property
-    def shape(self):
-        n = self.arg.shape[0] if self.arg.shape[0] != 1 else self.arg.shape[1]
-        return (n, n)
-
-
-@node
-class DiagOf(Expr):
-    """diag(M) of a square matrix: its diagonal as a column vector (NumPy's np.diag)."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        return (self.arg.rows, 1)
-
-
-@node
-class Skew(Expr):
-    """skew(a): the matrix with skew(a) b = a × b."""
-
-    arg: Expr
-
-    @property
-    def shape(self):
-        n = self.arg.shape[0]
-        return (n, n)
-
-
-@node
-class Frechet(Expr):
-    """The differential of the matrix function g at U in direction dU when dU and U
-    need not commute; only its trace has a closed form, tr(g'(U) dU)."""
-
-    name: str
-    arg: Expr
-    darg: Expr
-
-    @property
-    def shape(self):
-        return self.arg.shape
+    def arg(self) -> Expr:
+        return self.args[0]
 
 
 # ---------------------------------------------------------------------------
 # small helpers
 
 
+def num_value(e: Expr):
+    """The Fraction of a number node, else None."""
+    return e.value if isinstance(e, Num) else None
+
+
+def int_value(e: Expr):
+    """The int of an integer number node, else None."""
+    if isinstance(e, Num) and e.value.denominator == 1:
+        return int(e.value)
+    return None
+
+
 def map_leaves(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
-    """Rebuild `e` bottom-up, replacing each leaf by fn(leaf)."""
-    if not e.children and not isinstance(e, (Call, Deriv)):
-        return fn(e)
+    """Rebuild `e` bottom-up, replacing each leaf (and each abstract function or
+    derivative, after its arguments) by fn(node)."""
     if isinstance(e, Deriv):
-        return fn(Deriv(map_leaves(e.fn, fn), map_leaves(e.wrt, fn), e.shape_))
+        return fn(Deriv(map_leaves(e.fn, fn), tuple(map_leaves(w, fn) for w in e.wrts), e.shape_))
     if isinstance(e, Call):
         return fn(Call(e.name, tuple(map_leaves(a, fn) for a in e.args), e.shape_))
+    if isinstance(e, Index):
+        return fn(e.rebuild(lambda c: map_leaves(c, fn)))
+    if not e.children:
+        return fn(e)
     return e.rebuild(lambda c: map_leaves(c, fn))
-
-
-def derivative_shape(fshape, vshape):
-    """The numerator-layout shape of d(value of fshape)/d(variable of vshape), or None
-    when that derivative is a tensor of order 3 or 4.
-
-    scalar by scalar 1×1; vector or matrix by scalar: the value's shape; scalar by
-    vector n: 1×n; vector l by vector n: l×n (the Jacobian); scalar by m×n matrix:
-    n×m (the seed's definition: the transpose of the denominator's shape)."""
-    if vshape == SCALAR:
-        return fshape
-    if vshape[1] == 1:
-        if fshape == SCALAR:
-            return (1, vshape[0])
-        if fshape[1] == 1:
-            return (fshape[0], vshape[0])
-        if fshape[0] == 1:
-            return (fshape[1], vshape[0])
-        return None
-    if fshape == SCALAR:
-        return (vshape[1], vshape[0])
-    return None
 
 
 def transform(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
@@ -633,3 +625,12 @@ def transform(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     if isinstance(e, (Call, Deriv)) or not e.children:
         return fn(e)
     return fn(e.rebuild(lambda c: transform(c, fn)))
+
+
+def substitute(e: Expr, old: Expr, new: Expr) -> Expr:
+    """e with every occurrence of `old` replaced by `new` (no simplification)."""
+    if e == old:
+        return new
+    if not e.children:
+        return e
+    return e.rebuild(lambda c: substitute(c, old, new))

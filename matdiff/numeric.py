@@ -5,8 +5,9 @@ are imported only here, and only when this module is used.
 Sizes: every symbolic dimension gets its own size (distinct where possible, so
 that a missing transpose cannot hide behind a square matrix). Inputs: standard
 normal entries, symmetric matrices symmetrised, square matrices shifted to be
-well conditioned (they may be inverted). Derivatives are compared in the
-layout's arrangement: numerator d(scalar)/dX is n×m for X m×n, and so on.
+well conditioned (they may be inverted). Finite differences are taken along
+vec(X) (column by column) and arranged as the kind table says
+(`matdiff.kinds.Kind.arrange`); a symmetric variable is perturbed symmetrically.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, DiagOf, Diff, DimProd, Expr, Fn, Frechet,
-                   Had, HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
-                   Skew, Sym, T, Tr, Zero)
-from .functions import SCALAR_FUNCTIONS
+from .errors import UnsupportedError
+from .expr import (Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, Ident, Index, MatPow, Num,
+                   Ones, Sym, Zero)
+from .kinds import kind_of, second_kind
+from .ops import record
 
 
 def _np():
@@ -25,7 +27,7 @@ def _np():
     return np
 
 
-class NumericError(Exception):
+class NumericError(UnsupportedError):
     """The expression cannot be evaluated here (an abstract function, a singular matrix)."""
 
 
@@ -118,19 +120,25 @@ def _as2d(v):
     return a
 
 
-def _adjugate(m):
+def commutation_matrix(m: int, n: int):
     np = _np()
-    u, s, vt = np.linalg.svd(m)
-    prods = np.array([np.prod(np.delete(s, i)) for i in range(len(s))])
-    return np.linalg.det(u @ vt) * (vt.T * prods) @ u.T
+    return np.eye(m * n)[np.arange(m * n).reshape((m, n), order="F").T.ravel(order="F")]
 
 
 def evaluate(e: Expr, env: dict, sizes: dict):
     """The value of e as a 2-D array, with names taken from env."""
     np = _np()
-    import scipy.linalg
+    memo: dict = {}
 
     def ev(x: Expr):
+        got = memo.get(x)
+        if got is not None:
+            return got
+        out = _ev(x)
+        memo[x] = out
+        return out
+
+    def _ev(x: Expr):
         if isinstance(x, Sym):
             if x.name not in env:
                 raise NumericError(f"no value for {x.name}")
@@ -141,123 +149,83 @@ def evaluate(e: Expr, env: dict, sizes: dict):
             return np.eye(size_of(x.n, sizes))
         if isinstance(x, Zero):
             return np.zeros((size_of(x.rows, sizes), size_of(x.cols, sizes)))
+        if isinstance(x, Ones):
+            return np.ones((size_of(x.rows, sizes), size_of(x.cols, sizes)))
+        if isinstance(x, Commutation):
+            return commutation_matrix(size_of(x.m, sizes), size_of(x.n, sizes))
         if isinstance(x, Call):
             if x.name not in env:
                 raise NumericError(f"the abstract function {x.name}() has no value")
             return _as2d(env[x.name])
         if isinstance(x, Deriv):
-            name = f"d{x.fn.name}_d{x.wrt.name}"
+            from .render.numpy import deriv_name
+            name = deriv_name(x)
             if name not in env:
                 raise NumericError(f"the abstract derivative {name} has no value")
             return _as2d(env[name])
-        if isinstance(x, Add):
-            out = ev(x.terms[0])
-            for t in x.terms[1:]:
-                out = out + ev(t)
-            return out
-        if isinstance(x, Mul):
-            scal = 1.0
-            for f in x.factors:
-                if f.is_scalar:
-                    scal = scal * float(ev(f)[0, 0])
-            chain = [ev(f) for f in x.chain]
-            if not chain:
-                return np.array([[scal]])
-            out = chain[0]
-            for m in chain[1:]:
-                out = out @ m
-            return scal * out
-        if isinstance(x, T):
-            return ev(x.arg).T
-        if isinstance(x, Pow):
-            b = float(ev(x.base)[0, 0])
-            return np.array([[np.power(b, float(x.exp))]])   # nan, not complex, for b < 0
-        if isinstance(x, MatPow):
-            return np.linalg.matrix_power(ev(x.base), x.n)
-        if isinstance(x, Tr):
-            return np.array([[np.trace(ev(x.arg))]])
-        if isinstance(x, Det):
-            return np.array([[np.linalg.det(ev(x.arg))]])
-        if isinstance(x, LogDet):
-            return np.array([[np.log(np.linalg.det(ev(x.arg)))]])
-        if isinstance(x, Adj):
-            return _adjugate(ev(x.arg))
-        if isinstance(x, Pinv):
-            return np.linalg.pinv(ev(x.arg))
-        if isinstance(x, Norm):
-            return np.array([[np.linalg.norm(ev(x.arg))]])
-        if isinstance(x, Kron):
-            return np.kron(ev(x.a), ev(x.b))
-        if isinstance(x, Had):
-            out = ev(x.factors[0])
-            for f in x.factors[1:]:
-                out = out * ev(f)
-            return out
-        if isinstance(x, HadPow):
-            return np.power(ev(x.base), float(x.exp))
-        if isinstance(x, Cross):
-            return np.cross(ev(x.a).ravel(), ev(x.b).ravel()).reshape(-1, 1)
-        if isinstance(x, Fn):
-            return getattr(np, SCALAR_FUNCTIONS[x.name][0].split(".")[-1])(ev(x.arg))
-        if isinstance(x, MatFn):
-            return np.real(getattr(scipy.linalg, x.name)(ev(x.arg)))
-        if isinstance(x, DiagOf):
-            return np.diag(ev(x.arg)).reshape(-1, 1).copy()
-        if isinstance(x, Diag):
-            return np.diag(ev(x.arg).ravel())
-        if isinstance(x, Skew):
-            a = ev(x.arg).ravel()
-            return np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
-        if isinstance(x, (Diff, Frechet)):
-            raise NumericError(f"cannot evaluate {type(x).__name__}")
-        raise NumericError(f"cannot evaluate {type(x).__name__}")
+        if isinstance(x, (Diff, Index)):
+            raise NumericError(f"cannot evaluate {x}")
+        rec = record(x.op)
+        if rec.evaluate is None:
+            raise NumericError(f"cannot evaluate {rec.name}()")
+        vals = [ev(c) for c in x.children]
+        return _as2d(rec.evaluate(np, vals, x))
 
     with np.errstate(all="ignore"):
-        return ev(e)
+        try:
+            return ev(e)
+        except (ValueError, np.linalg.LinAlgError) as err:
+            raise NumericError(f"cannot evaluate {e}: {err}") from None
 
 
 # ---------------------------------------------------------------------------
-# finite differences, arranged as the layouts say
+# finite differences
 
 
-def arrange(g, fshape: tuple, vshape: tuple, layout: str):
-    """G[v_index][f_index] = d f / d v, as the derivative in `layout`, with vectors
-    1-D (the contract's NumPy convention)."""
-    f_scalar = fshape == (1, 1)
-    v_scalar = vshape == (1, 1)
-    num = layout == "numerator"
-    if v_scalar:
-        d = g.reshape(fshape)
-        if f_scalar:
-            return d.reshape(())
-        if 1 in fshape:
-            return d.ravel()
-        return d if num else d.T
-    if f_scalar:
-        d = g.reshape(vshape)
-        if 1 in vshape:
-            return d.ravel()
-        return d.T if num else d
-    # vector by vector: rows of the Jacobian follow f
-    flen = fshape[0] * fshape[1]
-    vlen = vshape[0] * vshape[1]
-    jac = g.reshape(vlen, flen).T
-    return jac if num else jac.T
+def _vec(a):
+    np = _np()
+    return np.asarray(a, dtype=float).reshape(-1, order="F") if np.ndim(a) == 2 else \
+        np.asarray(a, dtype=float).reshape(-1)
 
 
-def finite_difference(f, point, fshape, h: float = 1e-5):
-    """Central differences (4th order) of f at point: G[v_index] = d f / d v (flattened f)."""
+def directions(shape: tuple, symmetric: bool, convention: str = ""):
+    """Unit perturbations of a variable of `shape` (2-D), one per entry of vec; for a
+    symmetric variable, one per independent entry, E_ij + E_ji (weighted by the
+    convention's definition), as (direction, (i, j)) pairs."""
+    np = _np()
+    r, c = shape
+    out = []
+    if symmetric:
+        for j in range(c):
+            for i in range(r):
+                e = np.zeros(shape)
+                if i == j:
+                    e[i, i] = 1.0
+                else:
+                    w = 0.5 if convention == "sym" else 1.0
+                    e[i, j] = w
+                    e[j, i] = w
+                out.append((e, (i, j)))
+        return out
+    for j in range(c):
+        for i in range(r):
+            e = np.zeros(shape)
+            e[i, j] = 1.0
+            out.append((e, (i, j)))
+    return out
+
+
+def finite_difference(f, point, dirs, h: float = 1e-5):
+    """Central differences (4th order) of f along each direction: g[k] = d vec(f) / d t_k."""
     np = _np()
     x0 = np.array(point, dtype=float)
-    flat = x0.reshape(-1)
     out = []
-    for i in range(flat.size):
-        step = h * max(1.0, abs(flat[i]))
+    scale = max(1.0, float(np.max(np.abs(x0)))) if x0.size else 1.0
+    step = h * scale
+    for d, _ in dirs:
         vals = []
         for k in (-2, -1, 1, 2):
-            x = flat.copy()
-            x[i] += k * step
-            vals.append(np.asarray(f(x.reshape(x0.shape)), dtype=float).reshape(-1))
+            vals.append(_vec(f(x0 + k * step * d)))
         out.append((vals[0] - 8 * vals[1] + 8 * vals[2] - vals[3]) / (12 * step))
     return np.array(out)
 
@@ -269,21 +237,22 @@ def well_conditioned(exprs, env: dict, sizes: dict, limit: float = 1e7) -> bool:
     np = _np()
     for e in exprs:
         for x in e.walk():
-            if isinstance(x, MatPow) and x.n < 0 or isinstance(x, (LogDet, Adj)):
-                arg = x.base if isinstance(x, MatPow) else x.arg
-                try:
-                    m = evaluate(arg, env, sizes)
-                except NumericError:
-                    continue
-                if not np.all(np.isfinite(m)) or np.linalg.cond(m) > limit:
-                    return False
-            if isinstance(x, Fn) and x.name == "log" and isinstance(x.arg, Det):
-                try:
-                    m = evaluate(x.arg.arg, env, sizes)
-                except NumericError:
-                    continue
-                if not np.all(np.isfinite(m)) or np.linalg.cond(m) > limit:
-                    return False
+            arg = None
+            if isinstance(x, MatPow) and not (isinstance(x.exp, Num) and x.exp.value >= 0):
+                arg = x.base
+            elif isinstance(x, Fn) and x.op in ("logdet", "adj", "logm", "sqrtm"):
+                arg = x.arg
+            elif isinstance(x, Fn) and x.op == "log" and isinstance(x.arg, Fn) \
+                    and x.arg.op == "det":
+                arg = x.arg.arg
+            if arg is None:
+                continue
+            try:
+                m = evaluate(arg, env, sizes)
+            except NumericError:
+                continue
+            if not np.all(np.isfinite(m)) or np.linalg.cond(m) > limit:
+                return False
     return True
 
 
@@ -313,13 +282,43 @@ def compare(got, ref) -> float:
     return float(np.max(np.abs(got - ref))) / scale if ref.size else 0.0
 
 
-def check_formula(function: Expr, var: Sym, symbols: dict, layout: str, formula,
+def numeric_derivative(value, env: dict, var: Sym, fshape, layout: str, convention: str = "",
+                       h: float = 1e-5):
+    """The derivative of value(env) by var by finite differences, arranged as the kind
+    table says for `layout` (symmetric variables: the convention's definition)."""
+    np = _np()
+    vshape = (1, 1) if var.is_scalar else np.shape(_as2d(env[var.name]))
+    symmetric = var.symmetric and var.is_matrix
+    kind = kind_of(fshape, vshape, convention if symmetric else "")
+
+    def at(v):
+        e2 = dict(env)
+        e2[var.name] = float(v.reshape(())) if var.is_scalar else (
+            v.reshape(-1) if var.is_col else v)
+        return value(e2)
+
+    point = _as2d(env[var.name])
+    dirs = directions(point.shape, symmetric, convention)
+    g = finite_difference(at, point, dirs, h)
+    if symmetric:
+        n = point.shape[0]
+        grad = np.zeros((n, n))
+        for row, (_, (i, j)) in zip(g, dirs):
+            grad[i, j] = row[0]
+        return grad
+    return kind.arrange(np, g, fshape, vshape, layout)
+
+
+def check_formula(function: Expr, variables, symbols: dict, layout: str, formula,
                   trials: int = 3, seed: int = 0, tolerance: float = 1e-6,
-                  function_value=None, guard=()) -> CheckReport:
+                  function_value=None, guard=(), convention: str = "sym") -> CheckReport:
     """Compare `formula(env)` (the printed derivative, evaluated) with finite
     differences of `function` at random inputs; `function_value(env)` may replace
-    the evaluation of `function` (an independent oracle in tests)."""
+    the evaluation of `function` (an independent oracle in tests). `variables` is the
+    variable, or two for a second derivative (differences of differences)."""
     np = _np()
+    if isinstance(variables, Sym):
+        variables = (variables,)
     rng = np.random.default_rng(seed)
     worst = 0.0
     all_sizes = []
@@ -330,28 +329,24 @@ def check_formula(function: Expr, var: Sym, symbols: dict, layout: str, formula,
         sizes = choose_sizes(symbols, rng, exprs=(function,) + tuple(guard))
         env = random_inputs(symbols, sizes, rng)
         value = function_value if function_value is not None else (
-            lambda en: evaluate(function, en, sizes))
+            lambda en, _s=sizes: evaluate(function, en, _s))
         if not well_conditioned((function,) + tuple(guard), env, sizes):
             continue
         with np.errstate(all="ignore"):
-            f0 = np.asarray(value(env), dtype=float)
+            try:
+                f0 = np.asarray(value(env), dtype=float)
+            except NumericError:
+                continue
         if not np.all(np.isfinite(f0)):
             continue
-        fshape = function.shape
-        fs = (size_of(fshape[0], sizes), size_of(fshape[1], sizes))
-        vs = (size_of(var.shape[0], sizes), size_of(var.shape[1], sizes))
-
-        def at(v):
-            e2 = dict(env)
-            e2[var.name] = float(v) if var.is_scalar else (v.reshape(-1) if var.is_col else v)
-            return value(e2)
-
-        point = np.asarray(env[var.name], dtype=float)
+        fshape = tuple(size_of(d, sizes) for d in function.shape)
         with np.errstate(all="ignore"):
-            g = finite_difference(at, point, fs)
-        if not np.all(np.isfinite(g)):
+            if len(variables) == 1:
+                ref = numeric_derivative(value, env, variables[0], fshape, layout, convention)
+            else:
+                ref = second_derivative(value, env, variables, fshape, layout, sizes)
+        if not np.all(np.isfinite(ref)):
             continue
-        ref = arrange(g, fs, vs, layout)
         got = formula(env)
         worst = max(worst, compare(got, ref))
         all_sizes.append(sizes)
@@ -359,6 +354,42 @@ def check_formula(function: Expr, var: Sym, symbols: dict, layout: str, formula,
     if done == 0:
         raise NumericError("no random input gave a finite value")
     return CheckReport(worst, done, all_sizes, worst <= tolerance, tolerance)
+
+
+def second_derivative(value, env: dict, variables, fshape, layout: str, sizes: dict):
+    """d/dB of (d value / dA, a scalar's taken as the gradient), by nested differences,
+    in the contract's arrangement for `layout`."""
+    np = _np()
+    a, b = variables
+    ashape = (1, 1) if a.is_scalar else (size_of(a.rows, sizes), size_of(a.cols, sizes))
+    scalar_f = fshape == (1, 1)
+
+    def first(e2):
+        d = numeric_derivative(value, e2, a, fshape, "denominator" if scalar_f else "numerator",
+                               h=2e-3)
+        return d
+
+    gshape = ashape if scalar_f and not a.is_scalar else np.shape(_as2d(first(env)))
+    bshape = (1, 1) if b.is_scalar else (size_of(b.rows, sizes), size_of(b.cols, sizes))
+    sk = second_kind(fshape, ashape, bshape)
+
+    def g_value(e2):
+        d = np.asarray(first(e2), dtype=float)
+        if d.ndim == 1 and len(gshape) == 2 and gshape[1] == 1:
+            return d
+        return d.reshape(gshape) if d.size == gshape[0] * gshape[1] and d.ndim == 2 else d
+
+    point = _as2d(env[b.name])
+
+    def at(v):
+        e2 = dict(env)
+        e2[b.name] = float(v.reshape(())) if b.is_scalar else (v.reshape(-1) if b.is_col else v)
+        return g_value(e2)
+
+    dirs = directions(point.shape, False)
+    g = finite_difference(at, point, dirs, h=2e-3)
+    return sk.second.arrange(np, g, tuple(gshape) if len(gshape) == 2 else (gshape[0], 1),
+                             bshape, layout)
 
 
 def eval_numpy_code(code: str, env: dict):
@@ -374,4 +405,3 @@ def eval_numpy_code(code: str, env: dict):
         ns[k + "_" if keyword.iskeyword(k) else k] = v
     with np.errstate(all="ignore"):
         return eval(code, ns)   # noqa: S307 - our own generated code
-

@@ -3,7 +3,10 @@
 Names get their kind from their spelling (uppercase: matrix, lowercase Latin:
 column vector, Greek: scalar) unless declared. Dimensions are unknowns solved by
 unification; a named dimension is never 1, which keeps scalars, vectors and
-matrices apart and lets a wrong default kind show up as a clear error.
+matrices apart and lets a wrong default kind show up as a clear error that names
+the declaration fixing it. The algebra (sums with broadcasting, products, powers,
+transposes) is checked here; every named operation is checked by its record's
+`check` (`matdiff.ops`).
 """
 
 from __future__ import annotations
@@ -13,18 +16,30 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import build as B
-from .errors import ShapeError, UnsupportedError, UsageError
-from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Num, Sym, Zero, derivative_shape,
+from .errors import ParseError, ShapeError, UnsupportedError, UsageError
+from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Index, Num, Ones, Sym, Zero,
                    map_leaves)
-from .functions import (ALIASES, BUILTINS, MATRIX_FUNCTIONS, OTHER_FUNCTIONS,
-                        SCALAR_FUNCTIONS, canonical)
-from .parser import Raw
+from .kinds import derivative_shape, kind_word
+from .ops import CALL_NAMES, record
+from .parser import SPECIAL_CALLS, Raw
 from .textform import PLAIN, TextStyle
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
          "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho",
          "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega"}
 KINDS = ("scalar", "vector", "matrix")
+SPECIAL_NAMES = {"I", "ones"}
+
+# spellings of other tools, answered with matdiff's
+ALIASES = {
+    "trace": "tr", "Tr": "tr", "TR": "tr", "Trace": "tr", "det2": "det", "Det": "det",
+    "eye": "I", "identity": "I", "transpose": "the postfix ^T (or ')", "inverse": "inv",
+    "log_det": "logdet", "logdeterminant": "logdet", "lse": "logsumexp",
+    "LogSumExp": "logsumexp", "diagonal": "diag", "kronecker": "kron", "outer": "x y^T",
+    "frobenius": "norm", "max": "relu (max(u, 0))", "exp2": "exp", "numel": "sum(ones)",
+    "mean": "sum(x) divided by the length", "ln1p": "log1p", "tanhm1": "tanh",
+    "softmin": "softmax(-x)", "Exp": "exp", "Log": "log", "Sin": "sin", "Cos": "cos",
+}
 
 
 def is_greek(name: str) -> bool:
@@ -40,6 +55,33 @@ def default_kind(name: str) -> str:
     if is_greek(name):
         return "scalar"
     return "vector"
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def near_builtin(name: str) -> str | None:
+    """The built-in a name is probably a misspelling of, or None."""
+    if name in ALIASES:
+        return ALIASES[name]
+    names = sorted(set(CALL_NAMES) | {"kron", "hadamard"})
+    for b in names:
+        if name.lower() == b and name != b:
+            return b
+    best = None
+    for b in names:
+        dist = edit_distance(name, b)
+        if (dist <= 1 and len(name) >= 5) or (dist <= 2 and len(name) >= 7):
+            if best is None or dist < best[0]:
+                best = (dist, b)
+    return best[1] if best else None
 
 
 @dataclass
@@ -70,6 +112,12 @@ class Declarations:
         for n in seen:
             if n == "I":
                 raise UsageError("'I' is the identity matrix and cannot be declared")
+            if not re.fullmatch(_NAME, n):
+                raise UsageError(f"'{n}' is not a name that can be declared")
+        for n in self.symmetric:
+            if n in self.scalar or n in self.vector:
+                raise UsageError(f"'{n}' cannot be both symmetric and a "
+                                 f"{'scalar' if n in self.scalar else 'vector'}")
 
     def kind_of(self, name: str) -> tuple[str, bool]:
         """(kind, declared?)"""
@@ -81,10 +129,12 @@ class Declarations:
             return "matrix", True
         return default_kind(name), False
 
+    def declared(self, name: str) -> bool:
+        return self.kind_of(name)[1]
+
     def as_dict(self) -> dict:
         return {k: sorted(getattr(self, k)) for k in ("scalar", "vector", "matrix", "symmetric")
                 if getattr(self, k)}
-
 
     def merged(self, other: "Declarations") -> "Declarations":
         """These declarations, with `other`'s taking precedence for the names it declares."""
@@ -113,7 +163,6 @@ def split_declarations(line: str) -> tuple[Declarations, str, str]:
     for clause in parts[:-1]:
         m = _DECLARATION.match(clause)
         if m is None:
-            from .errors import ParseError
             start = pos + len(clause) - len(clause.lstrip())
             raise ParseError(f"bad declaration {clause.strip()!r}",
                              span=(start, start + max(1, len(clause.strip()))),
@@ -133,6 +182,8 @@ def _names(items) -> list[str]:
             part = part.strip()
             if part:
                 out.append(part)
+            elif str(item).strip() == "":
+                raise UsageError("an empty name in a declaration")
     return out
 
 
@@ -200,10 +251,24 @@ class Dims:
             a.bound = b
             return True
         if isinstance(a, tuple) and isinstance(b, tuple):
+            fa = self.flat(a)
+            fb = self.flat(b)
+            if len(fa) == len(fb) and all(x is y or x == y for x, y in zip(fa, fb)):
+                return True
             if len(a) != len(b):
                 return False
             return all(self.unify(x, y) for x, y in zip(a, b))
         return False
+
+    def flat(self, t) -> list:
+        out = []
+        for x in t:
+            r = self.find(x)
+            if isinstance(r, tuple):
+                out.extend(self.flat(r))
+            elif r != 1:
+                out.append(r)
+        return out
 
     def resolve(self, d):
         r = self.find(d)
@@ -214,7 +279,14 @@ class Dims:
             for x in r:
                 rx = self.resolve(x)
                 parts.extend(rx.factors if isinstance(rx, DimProd) else [rx])
-            parts = [p for p in parts if p != 1]
+            ints = 1
+            named = []
+            for p in parts:
+                if isinstance(p, int):
+                    ints *= p
+                else:
+                    named.append(p)
+            parts = ([ints] if ints != 1 else []) + named
             if not parts:
                 return 1
             return parts[0] if len(parts) == 1 else DimProd(tuple(parts))
@@ -241,8 +313,7 @@ class Dims:
             r.name = letter if i < len(_POOL) else f"{letter}{i // len(_POOL) + 1}"
 
     def show(self, d) -> str:
-        r = self.resolve(d)
-        return str(r)
+        return str(self.resolve(d))
 
     def show_shape(self, shape) -> str:
         return f"{self.show(shape[0])}×{self.show(shape[1])}"
@@ -254,7 +325,7 @@ class Dims:
 
 @dataclass
 class Typed:
-    """The meaning of an input: the expression, its names and the variable."""
+    """The meaning of an input: the expression, its names and the variable(s)."""
 
     expr: Expr
     source: str
@@ -263,6 +334,8 @@ class Typed:
     wrt: Sym | None
     decls: Declarations
     style: TextStyle = PLAIN
+    notes: list = field(default_factory=list)
+    wrts: tuple = ()         # every variable, for repeated wrt
 
     def symbol(self, name: str) -> Sym:
         return self.symbols[name]
@@ -276,6 +349,8 @@ class Checker:
         self.symbols: dict[str, Sym] = {}
         self.functions: dict[str, tuple] = {}
         self.function_args: dict[str, tuple] = {}
+        self.notes: list[str] = []
+        self.exponent_names: set = set()
 
     # -- errors ------------------------------------------------------------
     def text(self, raw: Raw) -> str:
@@ -290,15 +365,34 @@ class Checker:
         return ShapeError(message, span=raw.span, hint=hint, source=self.source)
 
     def kind_hint(self, *pairs) -> str | None:
-        """Suggest a declaration when an operand is a bare name whose default kind (a
-        lowercase name is a vector) is the likely culprit: expm(t A) → --scalar t."""
+        """Suggest the declaration that a default kind may have got wrong: a Greek name is a
+        scalar (X theta - y → --vector theta), a lowercase name a vector (expm(t A) →
+        --scalar t). A Greek name inside an operand first, then bare operands."""
+        for raw, _ in pairs:
+            for name in _names_in(raw):
+                if is_greek(name):
+                    hint = self._name_hint(name, direct=False)
+                    if hint:
+                        return hint
         for raw, _ in pairs:
             if raw.op == "name":
-                name = raw.value
-                kind, declared = self.decls.kind_of(name)
-                if not declared and kind == "vector":
-                    return (f"{name} is a vector by default (a lowercase name); "
-                            f"if it is a scalar, declare it: --scalar {name}")
+                hint = self._name_hint(raw.value, direct=True)
+                if hint:
+                    return hint
+        return None
+
+    def _name_hint(self, name: str, direct: bool) -> str | None:
+        if name in SPECIAL_NAMES or name not in self.symbols:
+            return None
+        kind, declared = self.decls.kind_of(name)
+        if declared:
+            return None
+        if kind == "vector" and direct:
+            return (f"{name} is a vector by default (a lowercase name); "
+                    f"if it is a scalar, declare it: --scalar {name}")
+        if kind == "scalar":
+            return (f"{name} is a scalar by default (a Greek name); "
+                    f"if it is a vector, declare it: --vector {name}")
         return None
 
     # -- names -------------------------------------------------------------
@@ -307,9 +401,15 @@ class Checker:
             return self.symbols[name]
         if name in self.functions:
             raise self.fail(f"'{name}' is used both as a function and as a variable", raw)
-        if name in BUILTINS:
+        if name in CALL_NAMES and raw is not None and not self.decls.declared(name):
             raise self.fail(f"'{name}' is a function; call it as {name}(...)", raw)
-        kind, _ = self.decls.kind_of(name)
+        if raw is not None and not self.decls.declared(name) and name in ALIASES:
+            raise self.fail(f"'{name}' is not a matdiff name; write {ALIASES[name]}", raw,
+                            hint=f"to use it as a variable, declare its kind, e.g. "
+                                 f"--{default_kind(name)} {name}")
+        kind, declared = self.decls.kind_of(name)
+        if not declared and name in self.exponent_names:
+            kind = "scalar"          # a name used only in exponents: X^n, (x^T x)^(p - 1)
         symmetric = name in self.decls.symmetric
         if kind == "scalar":
             shape = SCALAR
@@ -342,6 +442,12 @@ class Checker:
         return shape
 
     # -- unification helpers ---------------------------------------------------
+    def unify(self, a, b) -> bool:
+        return self.dims.unify(a, b)
+
+    def product_dim(self, a, b):
+        return (a, b) if a != 1 and b != 1 else (a if b == 1 else b)
+
     def same_shape(self, a: Expr, b: Expr) -> bool:
         return self.dims.unify(a.rows, b.rows) and self.dims.unify(a.cols, b.cols)
 
@@ -349,8 +455,8 @@ class Checker:
         if e.is_scalar:
             return
         if not self.dims.unify(e.rows, e.cols):
-            raise self.fail(f"{what} needs a square matrix, but {self.describe(raw, e)} is not square",
-                            raw, hint=self.kind_hint((raw, e)))
+            raise self.fail(f"{what} needs a square matrix, but {self.describe(raw, e)} is not "
+                            "square", raw, hint=self.kind_hint((raw, e)))
 
     # -- the walk ------------------------------------------------------------
     def visit(self, raw: Raw) -> Expr:
@@ -360,52 +466,140 @@ class Checker:
     def v_num(self, raw: Raw) -> Expr:
         return Num(raw.value)
 
+    def v_string(self, raw: Raw) -> Expr:
+        raise self.fail(f"a string {self.text(raw)} is only an argument of norm(X, 'fro')", raw)
+
     def v_name(self, raw: Raw) -> Expr:
         name = raw.value
-        if name == "I":
-            n = self.dims.fresh(None)
-            return Ident(n)
+        if name == "I" and not self.decls.declared(name):
+            return Ident(self.dims.fresh(None))
+        if name == "ones" and not self.decls.declared(name):
+            return Ones((self.dims.fresh(None), 1))
         return self.symbol(name, raw)
 
     def v_deriv(self, raw: Raw) -> Expr:
-        fname, wname = raw.value
-        wrt = self.symbol(wname, raw) if wname not in self.functions else None
-        if wrt is None:
-            raise self.fail(f"d{fname}/d{wname}: derivatives with respect to a function are "
-                            "not supported here", raw)
+        fname, den = raw.value
+        if raw.spelling == "2":
+            wnames = self._split_wrts(fname, den, raw)
+        else:
+            wnames = (den,)
+        wrts = []
+        for w in wnames:
+            if w in self.functions:
+                raise self.fail(f"d{fname}/d{w}: derivatives with respect to a function are "
+                                "not supported here", raw)
+            wrts.append(self.symbol(w, raw))
         fshape = self.function_shape(fname, raw)
-        args = self.function_args.get(fname) or (wrt,)
+        args = self.function_args.get(fname) or tuple(dict.fromkeys(wrts))
         self.function_args.setdefault(fname, args)
         call = Call(fname, tuple(args), fshape)
-        return Deriv(call, wrt, self.deriv_shape(fshape, wrt.shape, raw, f"d{fname}/d{wname}"))
+        if len(wrts) == 1:
+            return Deriv(call, tuple(wrts), derivative_shape(fshape, wrts[0].shape))
+        return Deriv(call, tuple(wrts), self.second_shape(fshape, wrts, raw))
 
-    def deriv_shape(self, fshape, vshape, raw: Raw, label: str):
-        shape = derivative_shape(fshape, vshape)
-        if shape is None:
-            raise UnsupportedError(f"{label} would be a tensor of order 3 or 4; matdiff writes "
-                                   "derivatives of vector or matrix functions only with respect "
-                                   "to scalars, and of vector functions with respect to vectors",
-                                   span=raw.span, source=self.source)
-        return shape
+    def second_shape(self, fshape, wrts, raw: Raw):
+        """The shape of d2u/dxdy as printed: the derivative of du/dx (a gradient's
+        transpose for a scalar u) by y."""
+        x, y = wrts
+        if fshape == SCALAR:
+            if x.is_scalar and y.is_scalar:
+                return SCALAR
+            if x.is_col and y.is_col:
+                return (x.rows, y.rows)
+            if x.is_col and y.is_scalar:
+                return (1, x.rows)
+            if x.is_scalar and y.is_col:
+                return (1, y.rows)
+        elif x.is_scalar and y.is_scalar:
+            return fshape
+        raise UnsupportedError(f"d2{call_name(raw)}: second derivatives of abstract functions "
+                               "are written for scalar arguments and for Hessians of scalar "
+                               "functions of vectors", span=raw.span, source=self.source)
+
+    def _split_wrts(self, fname: str, den: str, raw: Raw) -> tuple:
+        """'xdy' as ('x', 'y'): a split at a 'd' into two names, preferring the function's
+        arguments when it has been seen."""
+        known = [a.name for a in self.function_args.get(fname, ()) if isinstance(a, Sym)]
+        cands = []
+        for i, ch in enumerate(den):
+            if ch == "d" and 0 < i < len(den) - 1:
+                a, b = den[:i], den[i + 1:]
+                if re.fullmatch(_NAME, a) and re.fullmatch(_NAME, b):
+                    cands.append((a, b))
+        if not cands:
+            raise self.fail(f"cannot read the second derivative d2{fname}/d{den}", raw,
+                            hint="write d2U/dxdy")
+        for a, b in cands:
+            if a in known and b in known:
+                return (a, b)
+        return cands[0]
 
     def v_call(self, raw: Raw) -> Expr:
         name = raw.value
-        if name in BUILTINS:
-            return self.builtin(canonical(name), raw)
+        declared = self.decls.declared(name)
+        if name in SPECIAL_CALLS and not declared:
+            return getattr(self, "call_" + name)(raw)
+        if name in CALL_NAMES and not declared:
+            op = record(CALL_NAMES[name])
+            if len(raw.args) not in op.arity:
+                want = " or ".join(str(a) for a in op.arity)
+                raise self.fail(f"{name}() takes {want} argument{'s' if op.arity != (1,) else ''}"
+                                f", got {len(raw.args)}", raw)
+            args = [self.visit(a) if a.op != "string" else None for a in raw.args]
+            for a, r in zip(args, raw.args):
+                if a is None and op.name != "norm":
+                    raise self.fail(f"{name}() does not take a string", r)
+            return op.check(self, raw, args)
         return self.abstract_call(name, raw)
 
+    def call_kron(self, raw: Raw) -> Expr:
+        a, b = self.args_of(raw, 2, "kron")
+        return B.kron(a, b)
+
+    def call_hadamard(self, raw: Raw) -> Expr:
+        a, b = self.args_of(raw, 2, "hadamard")
+        return self.hadamard(raw.args[0], a, raw.args[1], b, raw, "hadamard")
+
+    def call_vector(self, raw: Raw) -> Expr:
+        (c,) = self.args_of(raw, 1, "vector")
+        if not c.is_scalar:
+            raise self.fail("vector(c) takes a scalar c (vector(1) is a vector of ones)", raw)
+        return B.mul(c, Ones((self.dims.fresh(None), 1)))
+
+    def call_matrix(self, raw: Raw) -> Expr:
+        (c,) = self.args_of(raw, 1, "matrix")
+        if not c.is_scalar:
+            raise self.fail("matrix(c) takes a scalar c (matrix(1) is a matrix of ones)", raw)
+        return B.mul(c, Ones((self.dims.fresh(None), self.dims.fresh(None))))
+
+    def call_commutation(self, raw: Raw) -> Expr:
+        (m,) = self.args_of(raw, 1, "commutation")
+        if not m.is_matrix:
+            raise self.fail("commutation(M) takes a matrix: the K with K vec(M) = vec(Mᵀ)",
+                            raw)
+        return B.commutation(m.rows, m.cols)
+
     def abstract_call(self, name: str, raw: Raw) -> Expr:
+        near = near_builtin(name)
+        if near is not None:
+            raise self.fail(f"unknown function '{name}'; did you mean {near}?", raw,
+                            hint=f"to use {name} as an abstract function, declare its kind, "
+                                 f"e.g. --{default_kind(name)} {name}"
+                            if near in CALL_NAMES else None)
         if not raw.args:
             raise self.fail(f"{name}() needs at least one argument", raw)
         args = []
         for a in raw.args:
-            if a.op not in ("name", "call") or (a.op == "call" and a.value in BUILTINS) \
-                    or (a.op == "name" and a.value == "I"):
+            if a.op not in ("name", "call") or (a.op == "call" and a.value in CALL_NAMES) \
+                    or (a.op == "name" and a.value in SPECIAL_NAMES):
                 raise self.fail(
                     f"'{name}(...)' reads as an abstract function, whose arguments must be names "
                     f"or abstract functions; '{self.text(a)}' is neither", a,
                     hint=f"for a product write {name}*({self.text(a)}) or {name} ({self.text(a)})")
             args.append(self.visit(a))
+        if len(set(args)) != len(args):
+            raise self.fail(f"{name}(...) repeats an argument; the arguments of an abstract "
+                            "function are distinct", raw)
         shape = self.function_shape(name, raw)
         self.function_args.setdefault(name, tuple(args))   # what du/dx refers to
         return Call(name, tuple(args), shape)
@@ -416,92 +610,70 @@ class Checker:
                             f"got {len(raw.args)}", raw)
         return [self.visit(a) for a in raw.args]
 
-    def builtin(self, name: str, raw: Raw) -> Expr:
-        if name in SCALAR_FUNCTIONS:
-            (a,) = self.args_of(raw, 1, name)
-            return B.fn(name, a)
-        if name in MATRIX_FUNCTIONS:
-            (a,) = self.args_of(raw, 1, name)
-            if a.is_scalar:
-                return B.fn(MATRIX_FUNCTIONS[name], a)
-            self.square(raw.args[0], a, f"{name}()")
-            return B.matfn(name, a)
-        n = OTHER_FUNCTIONS[name]
-        args = self.args_of(raw, n, name)
-        if name == "tr":
-            self.square(raw.args[0], args[0], "tr()")
-            return B.trace(args[0])
-        if name == "det":
-            self.square(raw.args[0], args[0], "det()")
-            return B.det(args[0])
-        if name == "logdet":
-            self.square(raw.args[0], args[0], "logdet()")
-            return B.logdet(args[0])
-        if name == "adj":
-            self.square(raw.args[0], args[0], "adj()")
-            return B.adj(args[0])
-        if name == "inv":
-            self.square(raw.args[0], args[0], "inv()")
-            return B.inv(args[0])
-        if name == "pinv":
-            return B.pinv(args[0])
-        if name == "norm":
-            return B.norm(args[0])
-        if name == "kron":
-            return B.kron(args[0], args[1])
-        if name == "hadamard":
-            return self.hadamard(raw.args[0], args[0], raw.args[1], args[1], raw)
-        if name == "cross":
-            return self.cross(raw.args[0], args[0], raw.args[1], args[1], raw)
-        if name == "diag":
-            a = args[0]
-            if a.is_matrix:
-                self.square(raw.args[0], a, "diag() of a matrix")
-            elif not a.is_col:
-                raise self.fail(f"diag() takes a column vector or a square matrix; "
-                                f"{self.describe(raw.args[0], a)} is neither", raw.args[0])
-            return B.diag(a)
-        if name == "skew":
-            a = args[0]
-            if not a.is_col or not self.dims.unify(a.rows, 3):
-                raise self.fail(f"skew() takes a 3-vector; {self.describe(raw.args[0], a)} "
-                                "is not one", raw.args[0])
-            return B.skew(a)
-        raise AssertionError(name)
+    # -- sums ------------------------------------------------------------------
+    def v_sum(self, raw: Raw) -> Expr:
+        first = raw.args[0]
+        acc = self.visit(first)
+        left = first
+        for sign, r in zip(raw.value, raw.args[1:]):
+            here = Raw("sum", span=(first.span[0], r.span[1]))
+            acc = self.add(left, acc, r, self.visit(r), here, sign == "-")
+            left = here
+        return acc
 
-    def v_add(self, raw: Raw) -> Expr:
-        return self.sum(raw, negate=False)
-
-    def v_sub(self, raw: Raw) -> Expr:
-        return self.sum(raw, negate=True)
-
-    def sum(self, raw: Raw, negate: bool) -> Expr:
-        ra, rb = raw.args
-        a, b = self.visit(ra), self.visit(rb)
-        if a.is_scalar != b.is_scalar:
-            s_raw, m_raw, m = (ra, rb, b) if a.is_scalar else (rb, ra, a)
+    def add(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw, negate: bool) -> Expr:
+        word = "subtract" if negate else "add"
+        if a.is_scalar != b.is_scalar:          # a scalar acts on every entry (NumPy)
+            s_raw, s, m = (ra, a, b) if a.is_scalar else (rb, b, a)
+            self.note_broadcast(s_raw)
+            full = B.mul(s, Ones(m.shape))
+            a, b = (full, b) if a.is_scalar else (a, full)
+        elif not self.same_shape(a, b):
             hint = self.kind_hint((ra, a), (rb, b))
-            if hint is None and m.is_matrix:
-                hint = f"to add a multiple of the identity write {self.text(s_raw)} I"
-            raise self.fail(f"cannot {'subtract' if negate else 'add'} {self.describe(ra, a)} "
-                            f"and {self.describe(rb, b)}", raw, hint=hint)
-        if not self.same_shape(a, b):
-            raise self.fail(f"cannot {'subtract' if negate else 'add'} {self.describe(ra, a)} "
-                            f"and {self.describe(rb, b)}: the shapes differ", raw)
+            raise self.fail(f"cannot {word} {self.describe(ra, a)} and {self.describe(rb, b)}: "
+                            "the shapes differ", raw, hint=hint)
         return B.sub(a, b) if negate else B.add(a, b)
+
+    def note_broadcast(self, raw: Raw) -> None:
+        for name in _names_in(raw):
+            if name in self.symbols and self.symbols[name].is_scalar \
+                    and not self.decls.declared(name) and is_greek(name):
+                note = (f"{name} is a scalar (a Greek name) and is added to every entry; "
+                        f"if it is a vector, declare it: --vector {name}")
+                if note not in self.notes:
+                    self.notes.append(note)
 
     def v_neg(self, raw: Raw) -> Expr:
         return B.neg(self.visit(raw.args[0]))
 
-    def v_mul(self, raw: Raw) -> Expr:
-        return self.product(raw)
+    # -- products ----------------------------------------------------------------
+    def v_product(self, raw: Raw) -> Expr:
+        first = raw.args[0]
+        acc = self.visit(first)
+        left = first
+        for (op, spelling), r in zip(raw.value, raw.args[1:]):
+            here = Raw("product", span=(first.span[0], r.span[1]))
+            acc = self.binary(op, spelling, left, acc, r, self.visit(r), here)
+            left = here
+        return acc
 
-    def v_juxt(self, raw: Raw) -> Expr:
-        return self.product(raw)
+    def binary(self, op: str, spelling: str, ra: Raw, a: Expr, rb: Raw, b: Expr,
+               raw: Raw) -> Expr:
+        if op in ("mul", "juxt"):
+            return self.product(ra, a, rb, b, raw)
+        if op == "div":
+            return self.divide(ra, a, rb, b, raw)
+        if op == "hadamard":
+            return self.hadamard(ra, a, rb, b, raw, spelling)
+        if op == "haddiv":
+            return self.hadamard(ra, a, rb, self.reciprocal(rb, b), raw, spelling)
+        if op == "kron":
+            return B.kron(a, b)
+        if op == "cross":
+            return record("cross").check(self, Raw("call", (ra, rb), "cross", raw.span), [a, b])
+        raise AssertionError(op)
 
-    def product(self, raw: Raw) -> Expr:
-        ra, rb = raw.args
-        a, b = self.visit(ra), self.visit(rb)
+    def product(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw) -> Expr:
         if a.is_scalar or b.is_scalar:
             return B.mul(a, b)
         if not self.dims.unify(a.cols, b.rows):
@@ -515,96 +687,159 @@ class Checker:
                 f"{'s' if rows != '1' else ''}", raw, hint=hint)
         return B.mul(a, b)
 
-    def v_div(self, raw: Raw) -> Expr:
-        ra, rb = raw.args
-        a, b = self.visit(ra), self.visit(rb)
+    def divide(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw) -> Expr:
         if not b.is_scalar:
             raise self.fail(f"cannot divide by {self.describe(rb, b)}: only by a scalar", raw,
-                            hint=self.kind_hint((rb, b)) or f"write inv({self.text(rb)}) "
-                            "or a product with ^-1")
+                            hint=self.kind_hint((rb, b)) or "for element-wise division write "
+                            "./; for a matrix, inv(...) or ^-1")
         if isinstance(b, Num) and b.value == 0:
             raise self.fail("division by zero", rb)
         return B.divide(a, b)
 
-    def hadamard(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw) -> Expr:
+    def reciprocal(self, rb: Raw, b: Expr) -> Expr:
+        if isinstance(b, Num) and b.value == 0:
+            raise self.fail("division by zero", rb)
+        return B.hadpow(b, -1)
+
+    def hadamard(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw, spelling: str) -> Expr:
         if a.is_scalar or b.is_scalar:
+            if a.is_scalar and not b.is_scalar and spelling == "./":
+                return B.mul(a, b)           # c ./ x = c x.^-1, already the reciprocal
             return B.mul(a, b)
         if not self.same_shape(a, b):
             hint = self.kind_hint((ra, a), (rb, b))
-            if hint is None and raw.op == "hadamard" and (ra.op in ("juxt", "mul")
-                                                          or rb.op in ("juxt", "mul")):
-                hint = ("'.*' binds like a product, left to right; group the operands, "
+            if hint is None and (ra.op == "product" or rb.op == "product"):
+                hint = (f"'{spelling}' binds like a product, left to right; group the operands, "
                         "e.g. (A x) .* (B x)")
-            raise self.fail(f"the Hadamard product needs equal shapes: {self.describe(ra, a)} "
+            what = "element-wise division" if spelling == "./" else "the Hadamard product"
+            raise self.fail(f"{what} needs equal shapes: {self.describe(ra, a)} "
                             f"and {self.describe(rb, b)}", raw, hint=hint)
         return B.had(a, b)
 
-    def v_hadamard(self, raw: Raw) -> Expr:
-        ra, rb = raw.args
-        return self.hadamard(ra, self.visit(ra), rb, self.visit(rb), raw)
-
-    def v_kron(self, raw: Raw) -> Expr:
-        ra, rb = raw.args
-        return B.kron(self.visit(ra), self.visit(rb))
-
-    def cross(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw) -> Expr:
-        for r, e in ((ra, a), (rb, b)):
-            if not e.is_col or not self.dims.unify(e.rows, 3):
-                raise self.fail(f"the cross product needs 3-vectors; {self.describe(r, e)} "
-                                "is not one", r, hint=self.kind_hint((r, e)))
-        return B.cross(a, b)
-
-    def v_cross(self, raw: Raw) -> Expr:
-        ra, rb = raw.args
-        return self.cross(ra, self.visit(ra), rb, self.visit(rb), raw)
-
+    # -- postfix ---------------------------------------------------------------
     def v_T(self, raw: Raw) -> Expr:
         return B.transpose(self.visit(raw.args[0]))
 
     def v_invT(self, raw: Raw) -> Expr:
         a = self.visit(raw.args[0])
+        if a.is_vector:
+            raise self.fail(f"cannot invert the vector {self.describe(raw.args[0], a)}", raw,
+                            hint=self.kind_hint((raw.args[0], a)))
         self.square(raw.args[0], a, "the inverse")
         return B.inv(B.transpose(a))
 
+    def exponent(self, raw: Raw) -> Expr:
+        p = self.visit(raw)
+        if not p.is_scalar:
+            raise self.fail(f"an exponent must be a scalar; {self.describe(raw, p)} is not",
+                            raw, hint=self.kind_hint((raw, p)))
+        return p
+
     def v_pow(self, raw: Raw) -> Expr:
-        (ra,) = raw.args
+        ra, rp = raw.args
         a = self.visit(ra)
-        p: Fraction = raw.value
+        p = self.exponent(rp)
+        pv = p.value if isinstance(p, Num) else None
         if a.is_scalar:
-            if isinstance(a, Num) and a.value == 0 and p < 0:
+            if isinstance(a, Num) and a.value == 0 and pv is not None and pv < 0:
                 raise self.fail("division by zero", raw)
+            if isinstance(a, Num) and pv is not None and not _small_power(a.value, pv):
+                raise self.fail(f"the number {self.text(raw)} is too large to compute exactly",
+                                raw)
             return B.power(a, p)
         if a.is_vector:
             raise self.fail(f"cannot raise the vector {self.describe(ra, a)} to a power", raw,
                             hint=self.kind_hint((ra, a)) or
                             f"for the squared norm write {self.text(ra)}^T {self.text(ra)}; "
-                            f"element-wise: {self.text(ra)} .^ {p}")
-        if p.denominator != 1:
-            raise UnsupportedError(f"fractional matrix power {p} of {self.text(ra)}",
+                            f"element-wise: {self.text(ra)} .^ {self.text(rp)}")
+        if pv is not None and pv.denominator != 1:
+            raise UnsupportedError(f"fractional matrix power {pv} of {self.text(ra)}",
                                    span=raw.span, source=self.source,
                                    hint="use sqrtm() for the square root")
+        if pv is None and not isinstance(p, Sym):
+            raise UnsupportedError(f"a matrix power needs an integer exponent; "
+                                   f"{self.text(rp)} is an expression", span=rp.span,
+                                   source=self.source, hint="use a number or a scalar name")
         self.square(ra, a, "a matrix power")
         return B.power(a, p)
 
     def v_hadpow(self, raw: Raw) -> Expr:
+        ra, rp = raw.args
+        a = self.visit(ra)
+        p = self.exponent(rp)
+        if isinstance(a, Num) and isinstance(p, Num) and not _small_power(a.value, p.value):
+            raise self.fail(f"the number {self.text(raw)} is too large to compute exactly", raw)
+        return B.hadpow(a, p)
+
+    def v_index(self, raw: Raw) -> Expr:
         (ra,) = raw.args
-        return B.hadpow(self.visit(ra), raw.value)
+        a = self.visit(ra)
+        idx = raw.value
+        if a.is_scalar:
+            raise self.fail(f"cannot index the scalar {self.describe(ra, a)}", raw)
+        if a.is_vector:
+            if len(idx) != 1:
+                raise self.fail(f"a vector takes one index: {self.text(ra)}[i]", raw)
+            return Index(a, idx[0], None)
+        if len(idx) != 2:
+            raise self.fail(f"a matrix takes two indices: {self.text(ra)}[i, j]", raw)
+        return Index(a, idx[0], idx[1])
+
+
+def call_name(raw: Raw) -> str:
+    return raw.value[0] if isinstance(raw.value, tuple) else str(raw.value)
+
+
+def _small_power(base: Fraction, p: Fraction) -> bool:
+    """Whether base^p can be computed exactly at a small cost."""
+    if p.denominator != 1 or base in (0, 1, -1):
+        return True
+    bits = max(abs(base.numerator), abs(base.denominator)).bit_length()
+    return abs(p.numerator) * bits <= 4096
+
+
+def _names_in(raw: Raw):
+    """The names occurring in a raw subtree, in order."""
+    out: list = []
+    stack = [raw]
+    while stack:
+        r = stack.pop()
+        if r.op == "name":
+            if r.value not in out:
+                out.append(r.value)
+        stack.extend(reversed([a for a in r.args if isinstance(a, Raw)]))
+    return out
+
+
+def exponent_only_names(raw: Raw) -> set:
+    """Lowercase names that occur only inside exponents (X^n, t^alpha, x.^(p - 1)): they
+    are scalars unless declared."""
+    inside: set = set()
+    outside: set = set()
+    stack = [(raw, False)]
+    while stack:
+        r, in_exp = stack.pop()
+        if r.op == "name":
+            (inside if in_exp else outside).add(r.value)
+        for i, a in enumerate(r.args):
+            if isinstance(a, Raw):
+                stack.append((a, in_exp or (r.op in ("pow", "hadpow") and i == 1)))
+    return {n for n in inside - outside if not n[0].isupper()}
 
 
 def text_style(raw: Raw) -> TextStyle:
     """Print results in the user's own notation where the syntax offers a choice."""
     spell: dict[str, set] = {"det": set(), "norm": set(), "kron": set(), "hadamard": set()}
-
-    def walk(r: Raw) -> None:
+    stack = [raw]
+    while stack:
+        r = stack.pop()
         if r.op == "call" and r.value in spell:
             spell[r.value].add(r.spelling or "call")
-        elif r.op in ("kron", "hadamard"):
-            spell[r.op].add(r.spelling)
-        for a in r.args:
-            if isinstance(a, Raw):
-                walk(a)
-
-    walk(raw)
+        elif r.op == "product":
+            for op, spelling in r.value:
+                if op in ("kron", "hadamard"):
+                    spell[op].add(spelling)
+        stack.extend(a for a in r.args if isinstance(a, Raw))
     had = [s for s in spell["hadamard"] if s not in ("call", ".*")]
     return TextStyle(det_bars=spell["det"] == {"bars"}, norm_bars=spell["norm"] == {"bars"},
                      kron_infix=bool(spell["kron"]) and "call" not in spell["kron"],
@@ -615,36 +850,37 @@ def text_style(raw: Raw) -> TextStyle:
 
 
 def check(raw: Raw, source: str, decls: Declarations | None = None,
-          wrt: str | None = None) -> Typed:
-    """Kinds and shapes for a parsed expression; `wrt` names the variable."""
+          wrt=None) -> Typed:
+    """Kinds and shapes for a parsed expression; `wrt` names the variable (or a list of
+    variables, for repeated wrt)."""
     decls = decls or Declarations()
     ck = Checker(source, decls)
+    ck.exponent_names = exponent_only_names(raw)
     expr = ck.visit(raw)
-    var = None
-    if wrt is not None:
-        var = _variable(ck, wrt)
-    return _resolve(ck, expr, var, source, decls, raw)
+    wrts = [wrt] if isinstance(wrt, str) else list(wrt or ())
+    variables = [_variable(ck, w) for w in wrts]
+    return _resolve(ck, expr, variables, source, decls, raw)
 
 
 def _variable(ck: Checker, wrt: str):
     if wrt == "I":
         raise UsageError("cannot differentiate with respect to the identity I")
+    if not wrt or not re.fullmatch(_NAME, wrt):
+        raise UsageError(f"'{wrt}' is not a variable name")
     if wrt in ck.functions:
         raise UsageError(f"'{wrt}' is an abstract function; differentiate with respect to "
                          "one of its arguments")
-    if wrt in BUILTINS or wrt in ALIASES:
+    if (wrt in CALL_NAMES or wrt in SPECIAL_CALLS) and not ck.decls.declared(wrt):
         raise UsageError(f"'{wrt}' is a built-in function, not a variable")
-    if not wrt or not (wrt[0].isalpha() or wrt[0] == "_") or not all(
-            c.isalnum() or c == "_" for c in wrt):
-        raise UsageError(f"'{wrt}' is not a variable name")
-    if wrt in ck.decls.symmetric:
-        raise UnsupportedError(f"differentiating with respect to the symmetric matrix {wrt} "
-                               "depends on a convention matdiff does not pick; drop --symmetric "
-                               f"{wrt} to get the unconstrained derivative")
-    return ck.symbol(wrt, None)
+    if wrt == "ones" and not ck.decls.declared(wrt):
+        raise UsageError("'ones' is the vector of ones, not a variable")
+    s = ck.symbol(wrt, None)
+    if s.symmetric and not s.is_matrix:
+        raise UsageError(f"'{wrt}' is declared symmetric but is a {s.kind}")
+    return s
 
 
-def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations,
+def _resolve(ck: Checker, expr: Expr, variables, source: str, decls: Declarations,
              raw: Raw) -> Typed:
     dims = ck.dims
     dims.rename_in_order([s.shape for s in ck.symbols.values()] + list(ck.functions.values())
@@ -658,16 +894,33 @@ def _resolve(ck: Checker, expr: Expr, var, source: str, decls: Declarations,
             return Sym(leaf.name, fix_shape(leaf.shape), leaf.kind, leaf.symmetric)
         if isinstance(leaf, Ident):
             return Ident(dims.resolve(leaf.n))
-        if isinstance(leaf, Zero):
-            return Zero(fix_shape(leaf.shape))
+        if isinstance(leaf, (Zero, Ones)):
+            return type(leaf)(fix_shape(leaf.shape))
         if isinstance(leaf, Call):
             return Call(leaf.name, leaf.args, fix_shape(leaf.shape))
         if isinstance(leaf, Deriv):
-            return Deriv(leaf.fn, leaf.wrt, fix_shape(leaf.shape))
+            return Deriv(leaf.fn, leaf.wrts, fix_shape(leaf.shape))
+        if isinstance(leaf, Index):
+            return leaf
+        from .expr import Commutation
+        if isinstance(leaf, Commutation):
+            return Commutation(dims.resolve(leaf.m), dims.resolve(leaf.n))
         return leaf
 
-    out = map_leaves(expr, fix)
+    out = _refresh(map_leaves(expr, fix))
     symbols = {n: fix(s) for n, s in ck.symbols.items()}
     functions = {n: fix_shape(s) for n, s in ck.functions.items()}
-    v = symbols.get(var.name) if var is not None else None
-    return Typed(out, source, symbols, functions, v, decls, text_style(raw))
+    vs = tuple(symbols[v.name] for v in variables)
+    return Typed(out, source, symbols, functions, vs[0] if vs else None, decls,
+                 text_style(raw), ck.notes, vs)
+
+
+def _refresh(e: Expr) -> Expr:
+    """Rebuild named operations so that cached shapes use the resolved dimensions."""
+    from .expr import Fn
+    if not e.children:
+        return e
+    new = e.rebuild(_refresh)
+    if isinstance(new, Fn) and new is e:
+        return Fn(e.op, e.args)
+    return new

@@ -1,9 +1,10 @@
-"""The plain-text form of an expression, in matdiff's own input syntax.
+"""The printed forms of an expression: matdiff's input syntax, and the printer that the
+Unicode and LaTeX printers specialise.
 
 `to_text` is the inverse of parsing: its output parses back to the same
-expression. It belongs to the expression stage because every later stage needs
-it: the simplifier measures candidate forms by the length of their text, and the
-renderers start from the same layout of factors (`split_mul`).
+expression. The printer knows the algebra's precedence (sums, products,
+postfix operators); a named operation prints through its record in
+`matdiff.ops` (`text`, `unicode`, `latex`), by default as `name(args)`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .expr import (Add, Call, Deriv, Diff, Expr, Frechet, Had,
-                   HadPow, Ident, Kron, MatPow, Mul, Num, Pow,
-                   Sym, T, Zero)
+from .expr import (Add, Call, Commutation, Deriv, Diff, Expr, Fn, Had, HadPow, Ident, Index,
+                   Kron, MatPow, Mul, Num, Ones, Pow, Sym, T, Zero)
 
 # precedence: higher binds tighter
 P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX, P_ATOM = 1, 2, 3, 4, 5
@@ -35,17 +35,11 @@ def format_number(q: Fraction) -> str:
     return f"{q.numerator}/{q.denominator}"
 
 
-def format_exponent(p: Fraction) -> str:
-    if p.denominator == 1:
-        return str(p.numerator)
-    return f"({p.numerator}/{p.denominator})"
-
-
 def split_mul(e: Mul):
     """(sign, numerator factors, denominator factors) of a product, for printing.
 
     The coefficient's numerator stays in front, its denominator and every scalar
-    factor with a negative power go below the line (with the power made positive).
+    factor with a negative numeric power go below the line (the power made positive).
     """
     c = e.coeff
     sign = -1 if c < 0 else 1
@@ -59,8 +53,8 @@ def split_mul(e: Mul):
     for f in e.factors:
         if isinstance(f, Num):
             continue
-        if isinstance(f, Pow) and f.exp < 0:
-            bottom.append(f.base if f.exp == -1 else Pow(f.base, -f.exp))
+        if isinstance(f, Pow) and isinstance(f.exp, Num) and f.exp.value < 0:
+            bottom.append(f.base if f.exp.value == -1 else Pow(f.base, Num(-f.exp.value)))
         else:
             top.append(f)
     return sign, top, bottom
@@ -78,6 +72,16 @@ def neg_parts(e: Expr):
     return False, e
 
 
+def broadcast_scalar(e: Expr):
+    """s when e = s · ones (a scalar spread over every entry), else None."""
+    if isinstance(e, Ones):
+        return Num(Fraction(1))
+    if isinstance(e, Mul) and len(e.chain) == 1 and isinstance(e.chain[0], Ones):
+        return Mul(tuple(f for f in e.factors if f.is_scalar)) if len(e.factors) > 2 else \
+            e.factors[0]
+    return None
+
+
 @dataclass(frozen=True)
 class TextStyle:
     """Where the input syntax offers a choice, the spelling to print: |X| or det(X),
@@ -93,18 +97,22 @@ PLAIN = TextStyle()
 
 
 class TextPrinter:
-    """Prints expressions; subclasses (pretty, LaTeX) override the leaf and operator
-    spellings and keep the precedence logic."""
+    """Prints expressions in matdiff's syntax; the Unicode and LaTeX printers override
+    spellings and keep the precedence logic. Records print through `p`, `func`,
+    `bars`, `postfix`, `infix` and `witness`."""
 
-    def __init__(self, style: TextStyle = PLAIN) -> None:
-        self.style = style
-        self.in_bars = 0
-
+    style = "text"
     transpose_mark = "^T"
     paren_open = "("
     paren_close = ")"
     times = " "
     explicit_times = "*"
+
+    def __init__(self, options: TextStyle = PLAIN) -> None:
+        self.options = options
+        self.in_bars = 0
+        self.shapes: dict = {}
+        self.top = None
 
     # -- entry ---------------------------------------------------------------
     def __call__(self, e: Expr, names=()) -> str:
@@ -112,29 +120,39 @@ class TextPrinter:
         self.shapes = {}
         for x in list(e.walk()) + list(names):
             if isinstance(x, Sym) and not x.is_scalar:
-                self.shapes.setdefault(x.shape, x.name)
-                self.shapes.setdefault((x.cols, x.rows), x.name + self.transpose_mark)
+                self.shapes.setdefault(x.shape, x)
+                self.shapes.setdefault((x.cols, x.rows), T(x))
         self.top = e
         return self.p(e, 0)
+
+    def record(self, e: Fn):
+        from .ops import record
+        return record(e.op)
 
     def prec(self, e: Expr) -> int:
         if isinstance(e, Add):
             return P_SUM
         if isinstance(e, Mul):
             return P_PRODUCT
-        if isinstance(e, Had) or (isinstance(e, Kron) and self.style.kron_infix):
+        if isinstance(e, Had) or (isinstance(e, Kron) and self.options.kron_infix):
             return P_PRODUCT
+        if isinstance(e, Ones):
+            return P_POSTFIX if e.is_row else P_ATOM
         if isinstance(e, Zero) and self.raw(e) != "0":
             return P_PRODUCT
         if isinstance(e, Num):
             if e.value < 0:
                 return P_UNARY
-            return P_ATOM if e.value.denominator == 1 or "/" not in format_number(e.value) else P_PRODUCT
+            return P_ATOM if "/" not in format_number(e.value) else P_PRODUCT
+        if isinstance(e, HadPow) and self._reciprocal(e):
+            return P_PRODUCT
         if isinstance(e, (T, Pow, MatPow, HadPow)):
             return P_POSTFIX
+        if isinstance(e, Fn):
+            return self.record(e).extra.get(f"prec_{self.style}", P_ATOM)
         return P_ATOM
 
-    def p(self, e: Expr, min_prec: int) -> str:
+    def p(self, e: Expr, min_prec: int = 0) -> str:
         text = self.raw(e)
         if self.prec(e) < min_prec:
             return self.paren(text)
@@ -143,10 +161,61 @@ class TextPrinter:
     def paren(self, text: str) -> str:
         return f"({text})"
 
+    # -- helpers for records ---------------------------------------------------
+    def func(self, name: str, *args: Expr) -> str:
+        return f"{name}({', '.join(self.p(a, 0) for a in args)})"
+
+    def bars(self, open_: str, e: Expr, close: str) -> str:
+        self.in_bars += 1
+        try:
+            return f"{open_}{self.p(e, 0)}{close}"
+        finally:
+            self.in_bars -= 1
+
+    def postfix(self, e: Expr, mark: str) -> str:
+        return self.base(e) + mark
+
+    def infix(self, a: Expr, op: str, b: Expr) -> str:
+        return f"{self.p(a, P_POSTFIX)}{op}{self.p(b, P_POSTFIX)}"
+
+    def rows_witness(self, rows) -> Expr:
+        """An expression with the given number of rows (a name or a transposed name)."""
+        for (r, _), w in self.shapes.items():
+            if r == rows:
+                return w
+        return Zero((rows, rows))
+
+    def witness(self, shape) -> Expr:
+        """An expression of the given shape to stand for it in a function call's argument
+        (commutation(X)): a name, a product of two names, or R ones onesᵀ C, whose ones
+        are sized when the text is parsed back."""
+        w = self.shapes.get(tuple(shape))
+        if w is not None:
+            return w
+        r, c = shape
+        for (r1, k1), n1 in self.shapes.items():
+            if r1 == r:
+                for (k2, c2), n2 in self.shapes.items():
+                    if k2 == k1 and c2 == c:
+                        return Mul((n1, n2))
+        left = next((n for (r1, _), n in self.shapes.items() if r1 == r), None)
+        right = next((n for (_, c1), n in self.shapes.items() if c1 == c), None)
+        if left is not None and right is not None:
+            return Mul((left, Ones((left.cols, 1)), Ones((1, right.rows)), right))
+        return Zero(tuple(shape))
+
     # -- nodes -----------------------------------------------------------------
     def raw(self, e: Expr) -> str:
-        meth = getattr(self, "p_" + type(e).__name__)
-        return meth(e)
+        if isinstance(e, Fn):
+            rec = self.record(e)
+            how = getattr(rec, self.style, None) or (rec.text if self.style == "unicode" else None)
+            if how is not None:
+                return how(self, e)
+            return self.func(self.fn_name(rec), *e.args)
+        return getattr(self, "p_" + type(e).__name__)(e)
+
+    def fn_name(self, rec) -> str:
+        return rec.name
 
     def p_Sym(self, e: Sym) -> str:
         return e.name
@@ -157,32 +226,76 @@ class TextPrinter:
     def p_Ident(self, e: Ident) -> str:
         return "I"
 
+    def _named_shape(self, shape) -> str | None:
+        w = self.shapes.get(tuple(shape))
+        if w is not None:
+            return self.p(w, P_POSTFIX)
+        r, c = shape
+        for (r1, k1), n1 in self.shapes.items():
+            if r1 != r:
+                continue
+            for (k2, c2), n2 in self.shapes.items():
+                if k2 == k1 and c2 == c:
+                    return f"{self.p(n1, P_POSTFIX)} {self.p(n2, P_POSTFIX)}"
+        return None
+
     def p_Zero(self, e: Zero) -> str:
         """0; inside an expression, 0 times names of its shape, so that the text keeps
         the shape when it is parsed back (cos(0 a) is a vector of ones, cos(0) is 1)."""
-        if e is getattr(self, "top", None):
+        if e is self.top:
             return "0"
-        shapes = getattr(self, "shapes", {})
-        name = shapes.get(e.shape)
-        if name is None:        # a product of two names: (r×k)(k×c)
-            r, c = e.shape
-            name = next((f"{n1} {n2}" for (r1, k1), n1 in shapes.items() if r1 == r
-                         for (k2, c2), n2 in shapes.items() if k2 == k1 and c2 == c), None)
+        name = self._named_shape(e.shape)
         return "0" if name is None else f"0 {name}"
+
+    def p_Ones(self, e: Ones) -> str:
+        """ones (a column of ones, sized by inference), onesᵀ, and matrix(1)."""
+        if e.is_col:
+            return "ones"
+        if e.is_row:
+            return "ones" + self.transpose_mark
+        return "matrix(1)"
+
+    def p_Commutation(self, e: Commutation) -> str:
+        return self.func("commutation", self.witness((e.m, e.n)))
 
     def p_Diff(self, e: Diff) -> str:
         return "d" + self.p(e.var, P_ATOM)
 
+    def p_DiffOf(self, e) -> str:
+        text = self.p(e.arg, 0)
+        atomic = isinstance(e.arg, (Sym, Call)) or (isinstance(e.arg, Fn) and self.prec(e.arg)
+                                                   == P_ATOM and text.endswith(")"))
+        return f"d {text}" if atomic else f"d({text})"
+
     def p_Call(self, e: Call) -> str:
-        return f"{e.name}({', '.join(self.p(a, 0) for a in e.args)})"
+        return f"{self.name(e.name)}({', '.join(self.p(a, 0) for a in e.args)})"
+
+    def name(self, n: str) -> str:
+        return n
+
+    def wrt_name(self, w: Expr) -> str:
+        """The variable of du/dx as written: a name, or an inner function's name (dg/du)."""
+        return self.name(w.name) if isinstance(w, Call) else self.p(w, P_ATOM)
 
     def p_Deriv(self, e: Deriv) -> str:
-        wrt = e.wrt.name
-        return f"d{e.fn.name}/d{wrt}"
+        if len(e.wrts) == 1:
+            return f"d{e.fn.name}/d{self.wrt_name(e.wrt)}"
+        return f"d2{e.fn.name}/" + "".join(f"d{self.wrt_name(w)}" for w in e.wrts)
+
+    def p_Index(self, e: Index) -> str:
+        idx = e.i if e.j is None else f"{e.i}, {e.j}"
+        if e.arg is None:
+            return f"e_{e.i}" if e.j is None else f"E_{e.i}{e.j}"
+        return f"{self.base(e.arg)}[{idx}]"
 
     def p_Add(self, e: Add) -> str:
         out = ""
+        spread = not e.is_scalar
         for i, term in enumerate(e.terms):
+            if spread:
+                s = broadcast_scalar(term)
+                if s is not None:
+                    term = s
             negative, mag = neg_parts(term)
             if i == 0:
                 out = self.p(term, P_SUM)
@@ -234,7 +347,7 @@ class TextPrinter:
         return f"{top}/{bottom}"
 
     def base(self, e: Expr) -> str:
-        """e as the base of a postfix operator: du/dx and numbers need parentheses."""
+        """e as the base of a postfix operator: du/dx and negative numbers need parentheses."""
         if isinstance(e, Deriv) or (isinstance(e, Num) and e.value < 0):
             return self.paren(self.raw(e))
         return self.p(e, P_ATOM)
@@ -242,78 +355,52 @@ class TextPrinter:
     def p_T(self, e: T) -> str:
         return self.base(e.arg) + self.transpose_mark
 
+    def exponent(self, p: Expr) -> str:
+        if isinstance(p, Num):
+            v = p.value
+            return str(v.numerator) if v.denominator == 1 else f"({v.numerator}/{v.denominator})"
+        if isinstance(p, Sym):
+            return p.name
+        return self.paren(self.p(p, 0))
+
     def p_Pow(self, e: Pow) -> str:
-        return self.base(e.base) + "^" + format_exponent(e.exp)
+        return self.base(e.base) + "^" + self.exponent(e.exp)
 
     def p_MatPow(self, e: MatPow) -> str:
-        if e.n == -1 and isinstance(e.base, T):
+        if isinstance(e.exp, Num) and e.exp.value == -1 and isinstance(e.base, T):
             return self.base(e.base.arg) + "^-T"
-        return self.base(e.base) + "^" + str(e.n)
+        return self.base(e.base) + "^" + self.exponent(e.exp)
 
-    def func(self, name: str, *args: Expr) -> str:
-        return f"{name}({', '.join(self.p(a, 0) for a in args)})"
-
-    def p_Tr(self, e):
-        return self.func("tr", e.arg)
-
-    def bars(self, open_: str, e: Expr, close: str) -> str:
-        self.in_bars += 1
-        try:
-            return f"{open_}{self.p(e, 0)}{close}"
-        finally:
-            self.in_bars -= 1
-
-    def p_Det(self, e):
-        if self.style.det_bars and not self.in_bars:
-            return self.bars("|", e.arg, "|")
-        return self.func("det", e.arg)
-
-    def p_LogDet(self, e):
-        return self.func("logdet", e.arg)
-
-    def p_Adj(self, e):
-        return self.func("adj", e.arg)
-
-    def p_Pinv(self, e):
-        return self.func("pinv", e.arg)
-
-    def p_Norm(self, e):
-        if self.style.norm_bars and not self.in_bars:
-            return self.bars("||", e.arg, "||")
-        return self.func("norm", e.arg)
-
-    def p_Kron(self, e):
-        if self.style.kron_infix:
+    def p_Kron(self, e: Kron) -> str:
+        if self.options.kron_infix:
             return f"{self.p(e.a, P_POSTFIX)} ⊗ {self.p(e.b, P_POSTFIX)}"
         return self.func("kron", e.a, e.b)
 
-    def p_Cross(self, e):
-        return self.func("cross", e.a, e.b)
+    def hadamard_op(self) -> str:
+        return f" {self.options.hadamard} "
 
-    def p_Fn(self, e):
-        return self.func(e.name, e.arg)
+    def division_op(self) -> str:
+        return " ./ "
 
-    def p_MatFn(self, e):
-        return self.func(e.name, e.arg)
-
-    def p_Diag(self, e):
-        return self.func("diag", e.arg)
-
-    def p_DiagOf(self, e):
-        return self.func("diag", e.arg)
-
-    def p_Skew(self, e):
-        return self.func("skew", e.arg)
+    @staticmethod
+    def _reciprocal(e: Expr) -> bool:
+        return isinstance(e, HadPow) and isinstance(e.exp, Num) and e.exp.value < 0
 
     def p_Had(self, e: Had) -> str:
-        op = f" {self.style.hadamard} "
-        return op.join(self.p(f, P_POSTFIX) for f in e.factors)
+        top = [f for f in e.factors if not self._reciprocal(f)]
+        bottom = [HadPow(f.base, Num(-f.exp.value)) if f.exp.value != -1 else f.base
+                  for f in e.factors if self._reciprocal(f)]
+        text = self.hadamard_op().join(self.p(f, P_POSTFIX) for f in top) if top else "1"
+        if bottom:
+            text += self.division_op() + self.division_op().join(
+                self.p(f, P_POSTFIX) for f in bottom)
+        return text
 
     def p_HadPow(self, e: HadPow) -> str:
-        return self.p(e.base, P_ATOM) + ".^" + format_exponent(e.exp)
-
-    def p_Frechet(self, e: Frechet) -> str:
-        return f"D{e.name}({self.p(e.arg, 0)})[{self.p(e.darg, 0)}]"
+        if self._reciprocal(e):
+            base = e.base if e.exp.value == -1 else HadPow(e.base, Num(-e.exp.value))
+            return "1" + self.division_op() + self.p(base, P_POSTFIX)
+        return self.p(e.base, P_ATOM) + ".^" + self.exponent(e.exp)
 
 
 _TEXT = TextPrinter()
@@ -323,8 +410,3 @@ def to_text(e: Expr, style: TextStyle = PLAIN, names=()) -> str:
     """The expression in matdiff's input syntax (ASCII unless `style` asks for ⊗ or ∘);
     `names` are symbols that may give a nested zero its shape (0 a)."""
     return (_TEXT if style == PLAIN else TextPrinter(style))(e, names)
-
-
-def text_len(e: Expr) -> int:
-    """The length of the text form: the simplifier's measure of compactness."""
-    return len(_TEXT(e))

@@ -3,8 +3,9 @@
 The formula that is checked is the one printed as NumPy code, so the check
 covers the whole pipeline: the derivative, its simplification, its layout and
 the code generation. Inputs are random, of consistent random sizes (distinct
-where possible), symmetric where declared; the reference is a 4th-order central
-finite difference of the input expression. NumPy is imported only here.
+where possible), symmetric where declared (and perturbed symmetrically); the
+reference is a 4th-order central finite difference of the input expression
+(differences of differences for a second derivative). NumPy is imported only here.
 """
 
 from __future__ import annotations
@@ -29,15 +30,20 @@ def _require_values(result) -> None:
                                hint="pip install 'matdiff[numeric]'") from None
 
 
+def _tolerance(result, tolerance: float) -> float:
+    return max(tolerance, 1e-5) if len(result.wrts) > 1 else tolerance
+
+
 def check(result, trials: int = 3, tolerance: float = DEFAULT_TOLERANCE,
           seed: int = 0) -> CheckReport:
     """Compare the result's NumPy code with finite differences of its input."""
     _require_values(result)
     t = result.typed
     code = to_numpy(result.expr, t.symbols, t.functions, result.layout)
-    return check_formula(result.function, result.var, t.symbols, result.layout,
+    return check_formula(result.function, result.variables, t.symbols, result.layout,
                          lambda env: eval_numpy_code(code, env), trials=trials, seed=seed,
-                         tolerance=tolerance, guard=(result.expr,))
+                         tolerance=_tolerance(result, tolerance), guard=(result.expr,),
+                         convention=result.convention or "sym")
 
 
 def check_formula_expr(result, formula: Expr, trials: int = 3,
@@ -52,8 +58,9 @@ def check_formula_expr(result, formula: Expr, trials: int = 3,
             return out[0, 0]
         return out.ravel() if 1 in out.shape else out
 
-    return check_formula(result.function, result.var, t.symbols, result.layout, value,
-                         trials=trials, seed=seed, tolerance=tolerance, guard=(formula,))
+    return check_formula(result.function, result.variables, t.symbols, result.layout, value,
+                         trials=trials, seed=seed, tolerance=_tolerance(result, tolerance),
+                         guard=(formula,), convention=result.convention or "sym")
 
 
 def describe(report: CheckReport) -> str:

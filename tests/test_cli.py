@@ -96,9 +96,14 @@ def test_json_format():
 @pytest.mark.parametrize("args,code,fragments", [
     (["d", "tr(A X", "wrt", "X"], 1, ["parse error at column 7", "unexpected end of input"]),
     (["d", "expm(t A)", "wrt", "t"], 1, ["shape error at column 6", "--scalar t"]),
-    (["d", "a^T expm(X) b", "wrt", "X"], 1, ["unsupported", "expm"]),
-    (["d", "X^2", "wrt", "Y"], 1, ["unsupported", "tensor"]),
-    (["d", "tr(X)", "wrt"], 2, ["usage error", "Missing argument"]),
+    (["d", "a^T X^n b", "wrt", "X", "--scalar", "n"], 1, ["unsupported", "no closed form"]),
+    (["d", "x x^T", "wrt", "x", "wrt", "x"], 1, ["unsupported", "tensor of order 4"]),
+    (["d", "tr(X)", "wrt"], 2, ["usage error", "missing the variable"]),
+    (["d", "tr(X)", "X"], 2, ["usage error", "'wrt'", "wrt X"]),
+    (["d", "softmax(X)", "wrt", "X"], 1, ["shape error at column 9", "column vector"]),
+    (["d", "sigmod(x)", "wrt", "x"], 1, ["did you mean sigmoid"]),
+    (["d", "tr(X)", "wrt", "X", "--symmetric-convention", "cookbook"], 2,
+     ["usage error", "--symmetric X"]),
     (["d", "tr(X)", "about", "X"], 2, ["usage error", "'wrt'"]),
     (["d", "tr(X)", "wrt", "X", "--layout", "sideways"], 2, ["usage error", "--layout"]),
     (["d", "t", "wrt", "t", "--scalar", "t", "--vector", "t"], 2, ["usage error", "both"]),
@@ -114,6 +119,31 @@ def test_errors_are_one_line_with_an_exit_code(args, code, fragments):
     for frag in fragments:
         assert frag in lines[0]
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["d", "-logdet(X)", "wrt", "X"], "-X^-1"),
+    (["d", "--", "-logdet(X)", "wrt", "X", "--layout", "denominator"], "-X^-T"),
+    (["d", "-x^T x", "wrt", "x", "-l", "denominator"], "-2 x"),
+    (["d", "--layout", "denominator", "-x^T x", "wrt", "x"], "-2 x"),
+])
+def test_expressions_may_start_with_a_minus_and_options_go_anywhere(args, expected):
+    r = md(*args)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == expected
+
+
+def test_a_variable_that_does_not_occur_gives_zero_and_a_note():
+    r = md("d", "tr(X)", "wrt", "x")
+    assert r.returncode == 0 and r.stdout.strip() == "0"
+    assert "note" in r.stderr and "does not depend on x" in r.stderr
+
+
+def test_help_lists_examples_one_per_line():
+    r = md("d", "--help")
+    lines = r.stdout.splitlines()
+    assert any(line.strip() == 'matdiff d "-logdet(X)" wrt X' for line in lines), r.stdout
+    assert any("Greek" in line for line in lines)
 
 
 def test_version_and_help():

@@ -46,7 +46,7 @@ def test_quadratic_form_in_denominator_layout():
     text = steps("x^T A x", "x", "denominator")
     assert "d f = d(xᵀ) A x + xᵀ A dx    [product rule" in text
     assert "dxᵀ A x = xᵀ Aᵀ dx    [a scalar equals its transpose]" in text
-    assert "∂f/∂x = xᵀ Aᵀ + xᵀ A    [numerator layout]" in text
+    assert "∂f/∂x = xᵀ Aᵀ + xᵀ A    [numerator layout: the transpose of G]" in text
     assert "= xᵀ (Aᵀ + A)    [common factor taken out]" in text
     assert "∂f/∂x = (A + Aᵀ) x    [denominator layout: the transpose" in text
 

@@ -74,9 +74,18 @@ def test_kronecker_dimensions_multiply():
     ("A x .* B x", {}, 1, ["Hadamard product needs equal shapes", "(A x) .* (B x)"]),
     ("A(x + b)", {}, 3, ["abstract function", "A*(x + b)"]),
     ("u(x) + u", {}, 8, ["both as a function and as a variable"]),
-    ("2 + A", {}, 1, ["cannot add", "2 I"]),
+    ("x + A", {}, 1, ["cannot add x (vector", "A (matrix"]),
+    ("norm(X theta - y)^2", {}, 6, ["cannot subtract", "--vector theta"]),
+    ("softmax(X)", {}, 9, ["softmax() takes a column vector"]),
+    ("sum()", {}, 1, ["sum() takes 1 argument"]),
+    ("x .^ A", {}, 6, ["exponent must be a scalar"]),
+    ("sigmod(x)", {}, 1, ["did you mean sigmoid"]),
+    ("trace(X)", {}, 1, ["did you mean tr"]),
+    ("Tr(X)", {}, 1, ["did you mean tr"]),
+    ("softmx(x)", {}, 1, ["did you mean softmax"]),
+    ("eye + A", {}, 1, ["write I"]),
     ("tr", {}, 1, ["is a function"]),
-    ("det(A x)", {}, 5, ["det() needs a square matrix"]),
+    ("det(A x)", {}, 5, ["det() takes a square matrix", "A x (vector"]),
     ("X^(1/2)", {}, 1, ["fractional matrix power"]),
 ])
 def test_shape_errors_name_operands_shapes_and_column(src, kinds, column, fragments):
@@ -94,8 +103,10 @@ def test_variable_checks():
         typed("tr(X)", wrt="I")
     with pytest.raises(UsageError, match="abstract function"):
         typed("u(x)", wrt="u")
-    with pytest.raises(UnsupportedError, match="symmetric"):
-        typed("tr(A X)", wrt="X", symmetric="X")
+    with pytest.raises(UsageError, match="declared both|symmetric"):
+        typed("x^T x", wrt="x", symmetric="x", vector="x")
+    with pytest.raises(UsageError, match="built-in"):
+        typed("tr(X)", wrt="tr")
 
 
 def test_a_variable_missing_from_the_expression_gets_its_default_kind():

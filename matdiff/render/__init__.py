@@ -38,26 +38,38 @@ def numpy_code(result) -> str:
     return to_numpy(result.expr, t.symbols, t.functions, result.layout)
 
 
+def text_of(result) -> str:
+    t = result.typed
+    return to_text(result.expr, t.style, t.symbols.values())
+
+
 def as_json(result) -> dict:
     """The stable JSON object of a result (documented in README.md)."""
     t = result.typed
-    return {
+    out = {
         "input": result.source,
-        "wrt": result.wrt,
+        "wrt": result.wrt if len(result.wrts) == 1 else list(result.wrts),
         "layout": result.layout,
         "derivative": result.kind,
         "names": names_table(t),
-        "result": to_text(result.expr, t.style, t.symbols.values()),
+        "result": text_of(result),
         "latex": to_latex(result.expr),
         "numpy": numpy_code(result),
         "shape": dims_text(result.expr.shape),
     }
+    if result.convention:
+        out["convention"] = result.convention
+    if t.functions:
+        out["abstract_functions"] = sorted(t.functions)
+    if result.notes:
+        out["notes"] = list(result.notes)
+    return out
 
 
 def render(result, fmt: str) -> str:
     """A result in a machine format: text, latex, numpy or json (one line)."""
     if fmt == "text":
-        return to_text(result.expr, result.typed.style, result.typed.symbols.values())
+        return text_of(result)
     if fmt == "latex":
         return to_latex(result.expr)
     if fmt == "numpy":
@@ -71,11 +83,16 @@ def render(result, fmt: str) -> str:
 
 def pretty_lines(result):
     """(label, formula) for the terminal: ∂f/∂X and the result in Unicode."""
-    var = pretty_name(result.wrt)
     f = to_unicode(result.function)
-    label = f"∂/∂{var} {f}" if len(f) <= 40 else f"∂f/∂{var}"
+    if len(result.wrts) == 1:
+        var = pretty_name(result.wrt)
+        label = f"∂/∂{var} {f}" if len(f) <= 40 else f"∂f/∂{var}"
+    else:
+        a, b = (pretty_name(w) for w in result.wrts)
+        den = f"∂{a}²" if a == b else f"∂{a} ∂{b}"
+        label = f"∂²/{den} {f}" if len(f) <= 40 else f"∂²f/{den}"
     return label, to_unicode(result.expr)
 
 
 __all__ = ["FORMATS", "render", "as_json", "numpy_code", "pretty_lines", "to_text", "to_latex",
-           "to_unicode", "Expr"]
+           "to_unicode", "Expr", "text_of"]

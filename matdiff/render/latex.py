@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
-from ..expr import Deriv, Expr, Had, Kron, MatPow, Num, Pow, Sym, T
-from ..functions import SCALAR_FUNCTIONS
+from ..expr import Deriv, Expr, HadPow, Kron, MatPow, Num, Pow, Sym, T
 from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, format_number
 from .unicode import GREEK_LETTERS
 
@@ -23,14 +20,10 @@ def latex_name(name: str) -> str:
     return name
 
 
-def _exp(p: Fraction) -> str:
-    return str(p.numerator) if p.denominator == 1 else f"{p.numerator}/{p.denominator}"
-
-
 class LatexPrinter(TextPrinter):
+    style = "latex"
     transpose_mark = "^{\\top}"
     explicit_times = " "
-    hadamard = " \\circ "
     paren_open = "\\left("
 
     def paren(self, text: str) -> str:
@@ -41,6 +34,15 @@ class LatexPrinter(TextPrinter):
             return P_PRODUCT
         return super().prec(e)
 
+    def func(self, name: str, *args: Expr) -> str:
+        return f"{name}\\left({', '.join(self.p(a, 0) for a in args)}\\right)"
+
+    def fn_name(self, rec) -> str:
+        return rec.latex_name or f"\\operatorname{{{rec.name}}}"
+
+    def name(self, n: str) -> str:
+        return latex_name(n)
+
     def p_Sym(self, e: Sym) -> str:
         return latex_name(e.name)
 
@@ -50,15 +52,27 @@ class LatexPrinter(TextPrinter):
             return f"\\frac{{{v.numerator}}}{{{v.denominator}}}"
         return format_number(v)
 
-    def p_Ident(self, e) -> str:
-        return "I"
+    def p_Ones(self, e) -> str:
+        return r"\mathbf{1}" + (self.transpose_mark if e.is_row else "")
+
+    def p_Commutation(self, e) -> str:
+        return r"K_{" + f"{e.m},{e.n}" + "}"
 
     def p_Call(self, e) -> str:
         return f"{latex_name(e.name)}\\left({', '.join(self.p(a, 0) for a in e.args)}\\right)"
 
     def p_Deriv(self, e: Deriv) -> str:
-        return (f"\\frac{{\\partial {latex_name(e.fn.name)}}}"
-                f"{{\\partial {latex_name(e.wrt.name)}}}")
+        f = latex_name(e.fn.name)
+        if len(e.wrts) == 1:
+            return f"\\frac{{\\partial {f}}}{{\\partial {self.wrt_name(e.wrt)}}}"
+        den = " ".join(f"\\partial {self.wrt_name(w)}" for w in e.wrts)
+        return f"\\frac{{\\partial^2 {f}}}{{{den}}}"
+
+    def p_DiffOf(self, e) -> str:
+        return rf"\mathrm{{d}}\left({self.p(e.arg, 0)}\right)"
+
+    def p_Diff(self, e) -> str:
+        return rf"\mathrm{{d}}{self.p(e.var, P_ATOM)}"
 
     def divide(self, top: str, bottom: str) -> str:
         return f"\\frac{{{top}}}{{{bottom}}}"
@@ -69,61 +83,30 @@ class LatexPrinter(TextPrinter):
     def p_T(self, e: T) -> str:
         return self.p(e.arg, P_ATOM) + self.transpose_mark
 
+    def exponent(self, p: Expr) -> str:
+        return self.p(p, 0)
+
     def p_Pow(self, e: Pow) -> str:
-        return f"{self.p(e.base, P_ATOM)}^{{{_exp(e.exp)}}}"
+        return f"{self.p(e.base, P_ATOM)}^{{{self.exponent(e.exp)}}}"
 
     def p_MatPow(self, e: MatPow) -> str:
-        if e.n == -1 and isinstance(e.base, T):
+        if isinstance(e.exp, Num) and e.exp.value == -1 and isinstance(e.base, T):
             return f"{self.p(e.base.arg, P_ATOM)}^{{-\\top}}"
-        return f"{self.p(e.base, P_ATOM)}^{{{e.n}}}"
+        return f"{self.p(e.base, P_ATOM)}^{{{self.exponent(e.exp)}}}"
 
-    def op(self, name: str, *args: Expr) -> str:
-        return f"{name}\\left({', '.join(self.p(a, 0) for a in args)}\\right)"
-
-    def p_Tr(self, e):
-        return self.op("\\operatorname{tr}", e.arg)
-
-    def p_Det(self, e):
-        return self.op("\\det", e.arg)
-
-    def p_LogDet(self, e):
-        return self.op("\\log\\det", e.arg)
-
-    def p_Adj(self, e):
-        return self.op("\\operatorname{adj}", e.arg)
-
-    def p_Pinv(self, e):
-        return f"{self.p(e.arg, P_ATOM)}^{{+}}"
-
-    def p_Norm(self, e):
-        return f"\\left\\| {self.p(e.arg, 0)} \\right\\|"
-
-    def p_Kron(self, e):
+    def p_Kron(self, e) -> str:
         return f"{self.p(e.a, P_POSTFIX)} \\otimes {self.p(e.b, P_POSTFIX)}"
 
-    def p_Cross(self, e):
-        return f"{self.p(e.a, P_POSTFIX)} \\times {self.p(e.b, P_POSTFIX)}"
+    def hadamard_op(self) -> str:
+        return " \\circ "
 
-    def p_Had(self, e: Had) -> str:
-        return self.hadamard.join(self.p(f, P_POSTFIX) for f in e.factors)
+    def division_op(self) -> str:
+        return " \\oslash "
 
-    def p_HadPow(self, e):
-        return f"{self.p(e.base, P_ATOM)}^{{\\circ {_exp(e.exp)}}}"
-
-    def p_Fn(self, e):
-        return self.op(SCALAR_FUNCTIONS[e.name][1], e.arg)
-
-    def p_MatFn(self, e):
-        return self.op(f"\\operatorname{{{e.name}}}", e.arg)
-
-    def p_Diag(self, e):
-        return self.op("\\operatorname{diag}", e.arg)
-
-    def p_DiagOf(self, e):
-        return self.op("\\operatorname{diag}", e.arg)
-
-    def p_Skew(self, e):
-        return f"\\left[{self.p(e.arg, 0)}\\right]_{{\\times}}"
+    def p_HadPow(self, e: HadPow) -> str:
+        if self._reciprocal(e):
+            return super().p_HadPow(e)
+        return f"{self.p(e.base, P_ATOM)}^{{\\circ {self.exponent(e.exp)}}}"
 
 
 _PRINTER = LatexPrinter()

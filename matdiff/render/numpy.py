@@ -4,25 +4,21 @@ The contract's conventions: vectors are 1-D arrays, so transposing a vector is a
 no-op and a column times a row is `np.outer`; scalars are Python/NumPy scalars;
 a name that is a Python keyword gets a trailing underscore (`lambda_`); the
 derivative du/dx of an abstract function is the variable `du_dx`, already in the
-output's layout. Matrix functions use `scipy.linalg`.
+output's layout. Matrix functions use `scipy.linalg`. The algebra is printed here;
+every named operation prints through its record's `numpy` (`matdiff.ops`).
 """
 
 from __future__ import annotations
 
 import keyword
-from fractions import Fraction
 
 from ..errors import UnsupportedError
-from ..expr import (Add, Call, Cross, Deriv, Diag, Diff, DimProd, Expr, Fn, Frechet,
-                    Had, HadPow, Ident, Kron, MatFn, MatPow, Mul, Num, Pow,
-                    Skew, Sym, T, Zero)
-from ..functions import SCALAR_FUNCTIONS
-from ..textform import neg_parts, split_mul
+from ..expr import (Add, Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, Had, HadPow, Ident,
+                    Index, Kron, MatPow, Mul, Num, Ones, Pow, Sym, T, Zero, int_value)
+from ..ops import record
+from ..textform import broadcast_scalar, neg_parts, split_mul
 
 ATOM, POW, UNARY, MUL, ADD = 5, 4, 3, 2, 1
-
-_ADJUGATE = ("(lambda M: (lambda U, s, Vt: np.linalg.det(U @ Vt) * (Vt.T * np.array("
-             "[np.prod(np.delete(s, i)) for i in range(len(s))])) @ U.T)(*np.linalg.svd(M)))")
 
 
 def py_name(name: str) -> str:
@@ -58,6 +54,12 @@ def dim_witnesses(symbols: dict, functions: dict | None = None) -> dict:
     return out
 
 
+def deriv_name(e: Deriv) -> str:
+    if len(e.wrts) == 1:
+        return f"d{e.fn.name}_d{e.wrt.name}"
+    return f"d2{e.fn.name}_" + "".join(f"d{w.name}" for w in e.wrts)
+
+
 class NumpyPrinter:
     def __init__(self, dims: dict, layout: str = "numerator") -> None:
         self.dims = dims
@@ -66,7 +68,7 @@ class NumpyPrinter:
     def __call__(self, e: Expr) -> str:
         return self.p(e)[0]
 
-    # -- helpers -------------------------------------------------------------
+    # -- helpers (also for records) ---------------------------------------------
     def dim(self, d) -> str:
         if isinstance(d, int):
             return str(d)
@@ -74,8 +76,8 @@ class NumpyPrinter:
             return "*".join(self.dim(f) for f in d.factors)
         if d in self.dims:
             return self.dims[d]
-        raise UnsupportedError(f"NumPy code needs the size of an I that nothing in the "
-                               f"expression fixes (dimension {d})",
+        raise UnsupportedError(f"NumPy code needs the size of an I (or a ones vector) that "
+                               f"nothing in the expression fixes (dimension {d})",
                                hint="use I next to a matrix, as in I + A")
 
     def at(self, e: Expr, prec: int) -> str:
@@ -83,7 +85,32 @@ class NumpyPrinter:
         return f"({code})" if p < prec else code
 
     def p(self, e: Expr):
+        if isinstance(e, Fn):
+            rec = record(e.op)
+            if rec.numpy is None:
+                raise UnsupportedError(f"{rec.name}() has no NumPy form")
+            return rec.numpy(self, e)
         return getattr(self, "p_" + type(e).__name__)(e)
+
+    def call(self, spelling: str, *args: Expr):
+        """A function call; a spelling with {0} is a template for one argument."""
+        if "{0}" in spelling:
+            code = spelling.format(*(self.at(a, ATOM) for a in args))
+            return code, (ATOM if spelling.startswith("np.") and spelling.endswith(")") else MUL)
+        return f"{spelling}({', '.join(self.p(a)[0] for a in args)})", ATOM
+
+    def as_2d(self, e: Expr) -> str:
+        code = self.p(e)[0]
+        k = kind(e)
+        if k == "col":
+            return f"np.reshape({code}, (-1, 1))"
+        if k == "row":
+            return f"np.reshape({code}, (1, -1))"
+        if k == "scalar":
+            return f"np.reshape({code}, (1, 1))"
+        return code
+
+    kind = staticmethod(kind)
 
     # -- leaves ----------------------------------------------------------------
     def p_Sym(self, e: Sym):
@@ -94,6 +121,7 @@ class NumpyPrinter:
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
         text = repr(float(v))
+        from fractions import Fraction
         if Fraction(text) != v:
             return f"{v.numerator}/{v.denominator}", MUL
         return text, (ATOM if v >= 0 else UNARY)
@@ -103,22 +131,30 @@ class NumpyPrinter:
 
     def p_Zero(self, e: Zero):
         k = kind(e)
-        if k == "scalar":
-            return "0.0", ATOM
         if k == "col":
             return f"np.zeros({self.dim(e.rows)})", ATOM
         if k == "row":
             return f"np.zeros({self.dim(e.cols)})", ATOM
         return f"np.zeros(({self.dim(e.rows)}, {self.dim(e.cols)}))", ATOM
 
+    def p_Ones(self, e: Ones):
+        k = kind(e)
+        if k == "col":
+            return f"np.ones({self.dim(e.rows)})", ATOM
+        if k == "row":
+            return f"np.ones({self.dim(e.cols)})", ATOM
+        return f"np.ones(({self.dim(e.rows)}, {self.dim(e.cols)}))", ATOM
+
+    def p_Commutation(self, e: Commutation):
+        m, n = self.dim(e.m), self.dim(e.n)
+        return (f"(lambda m, n: np.eye(m*n)[np.arange(m*n).reshape((m, n), order=\"F\")"
+                f".T.ravel(order=\"F\")])({m}, {n})"), ATOM
+
     def p_Call(self, e: Call):
         return py_name(e.name), ATOM
 
-    def deriv_name(self, e: Deriv) -> str:
-        return f"d{e.fn.name}_d{e.wrt.name}"
-
     def p_Deriv(self, e: Deriv):
-        name = self.deriv_name(e)
+        name = deriv_name(e)
         if self.layout == "denominator" and e.is_matrix:
             return f"{name}.T", ATOM
         return name, ATOM
@@ -126,13 +162,19 @@ class NumpyPrinter:
     def p_Diff(self, e: Diff):
         raise UnsupportedError("a differential has no NumPy value")
 
-    def p_Frechet(self, e: Frechet):
-        raise UnsupportedError(f"the Fréchet derivative of {e.name} has no NumPy form here")
+    def p_Index(self, e: Index):
+        raise UnsupportedError("element indices (x[i], e_i, E_ij) have no NumPy form here; "
+                               "give the index a value in Python")
 
-    # -- operators -------------------------------------------------------------
+    # -- the algebra -------------------------------------------------------------
     def p_Add(self, e: Add):
         out = ""
+        spread = not e.is_scalar and any(broadcast_scalar(t) is None for t in e.terms)
         for i, t in enumerate(e.terms):
+            if spread:
+                s = broadcast_scalar(t)
+                if s is not None:
+                    t = s
             negative, mag = neg_parts(t)
             if i == 0:
                 out = self.at(t, ADD)
@@ -178,7 +220,7 @@ class NumpyPrinter:
     def p_T(self, e: T):
         a = e.arg
         if isinstance(a, Deriv):
-            name = self.deriv_name(a)
+            name = deriv_name(a)
             if self.layout == "denominator" or not a.is_matrix:
                 return name, ATOM
             return f"{name}.T", ATOM
@@ -186,83 +228,48 @@ class NumpyPrinter:
             return self.p(a)
         return f"{self.at(a, ATOM)}.T", ATOM
 
-    def power(self, base: Expr, p: Fraction):
-        exp = str(p.numerator) if p.denominator == 1 and p >= 0 else (
-            f"({p.numerator})" if p.denominator == 1 else f"({p.numerator}/{p.denominator})")
-        return f"{self.at(base, ATOM)}**{exp}", POW
+    def exponent(self, p: Expr) -> str:
+        code, prec = self.p(p)
+        return code if prec >= ATOM and not code.startswith("-") else f"({code})"
 
     def p_Pow(self, e: Pow):
-        return self.power(e.base, e.exp)
+        return f"{self.at(e.base, ATOM)}**{self.exponent(e.exp)}", POW
 
     def p_MatPow(self, e: MatPow):
-        if e.n == -1:
+        n = int_value(e.exp)
+        if n == -1:
             return f"np.linalg.inv({self.p(e.base)[0]})", ATOM
-        return f"np.linalg.matrix_power({self.p(e.base)[0]}, {e.n})", ATOM
-
-    def fn(self, name: str, *args: Expr):
-        return f"{name}({', '.join(self.p(a)[0] for a in args)})", ATOM
-
-    def p_Tr(self, e):
-        return self.fn("np.trace", e.arg)
-
-    def p_Det(self, e):
-        return self.fn("np.linalg.det", e.arg)
-
-    def p_LogDet(self, e):
-        return f"np.log(np.linalg.det({self.p(e.arg)[0]}))", ATOM
-
-    def p_Adj(self, e):
-        return f"{_ADJUGATE}({self.p(e.arg)[0]})", ATOM
-
-    def p_Pinv(self, e):
-        return self.fn("np.linalg.pinv", e.arg)
-
-    def p_Norm(self, e):
-        if e.arg.is_scalar:
-            return self.fn("abs", e.arg)
-        return self.fn("np.linalg.norm", e.arg)
-
-    def as_2d(self, e: Expr) -> str:
-        code = self.p(e)[0]
-        k = kind(e)
-        if k == "col":
-            return f"np.reshape({code}, (-1, 1))"
-        if k == "row":
-            return f"np.reshape({code}, (1, -1))"
-        return code
+        if n is not None:
+            return f"np.linalg.matrix_power({self.p(e.base)[0]}, {n})", ATOM
+        return f"np.linalg.matrix_power({self.p(e.base)[0]}, int({self.p(e.exp)[0]}))", ATOM
 
     def p_Kron(self, e: Kron):
         ka, kb = kind(e.a), kind(e.b)
         if ka == kb and ka in ("col", "row"):
-            return self.fn("np.kron", e.a, e.b)
+            return f"np.kron({self.p(e.a)[0]}, {self.p(e.b)[0]})", ATOM
         code = f"np.kron({self.as_2d(e.a)}, {self.as_2d(e.b)})"
         if kind(e) in ("col", "row"):
             code += ".ravel()"
         return code, ATOM
 
     def p_Had(self, e: Had):
-        return " * ".join(self.at(f, POW) for f in e.factors), MUL
+        top = [f for f in e.factors if not _reciprocal(f)]
+        bottom = [f for f in e.factors if _reciprocal(f)]
+        text = " * ".join(self.at(f, POW) for f in top) if top else "1"
+        for f in bottom:
+            base = f.base if f.exp.value == -1 else HadPow(f.base, Num(-f.exp.value))
+            text += " / " + self.at(base, POW)
+        return text, MUL
 
     def p_HadPow(self, e: HadPow):
-        return self.power(e.base, e.exp)
+        if _reciprocal(e):
+            base = e.base if e.exp.value == -1 else HadPow(e.base, Num(-e.exp.value))
+            return f"1 / {self.at(base, POW)}", MUL
+        return f"{self.at(e.base, ATOM)}**{self.exponent(e.exp)}", POW
 
-    def p_Cross(self, e: Cross):
-        return self.fn("np.cross", e.a, e.b)
 
-    def p_Fn(self, e: Fn):
-        return self.fn(SCALAR_FUNCTIONS[e.name][0], e.arg)
-
-    def p_MatFn(self, e: MatFn):
-        return self.fn(f"scipy.linalg.{e.name}", e.arg)
-
-    def p_Diag(self, e: Diag):
-        return self.fn("np.diag", e.arg)
-
-    def p_DiagOf(self, e):
-        return self.fn("np.diag", e.arg)
-
-    def p_Skew(self, e: Skew):
-        return f"np.cross(np.eye(3), {self.p(e.arg)[0]})", ATOM
+def _reciprocal(e: Expr) -> bool:
+    return isinstance(e, HadPow) and isinstance(e.exp, Num) and e.exp.value < 0
 
 
 def to_numpy(e: Expr, symbols: dict, functions: dict | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Deriv, Expr, Had, Kron, MatPow, Norm, Pow, Sym
+from ..expr import Deriv, Expr, Had, HadPow, Kron, MatPow, Num, Pow, Sym, T
 from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, TextStyle
 
 GREEK_LETTERS = {
@@ -31,53 +31,65 @@ def pretty_name(name: str) -> str:
 
 
 class UnicodePrinter(TextPrinter):
+    style = "unicode"
     transpose_mark = "ᵀ"
     explicit_times = " "
-    hadamard = " ∘ "
 
     def prec(self, e: Expr) -> int:
         if isinstance(e, Kron):
             return P_PRODUCT
-        if isinstance(e, Norm):
-            return P_ATOM
         return super().prec(e)
+
+    def name(self, n: str) -> str:
+        return pretty_name(n)
 
     def p_Sym(self, e: Sym) -> str:
         return pretty_name(e.name)
 
-    def p_Call(self, e):
-        return f"{pretty_name(e.name)}({', '.join(self.p(a, 0) for a in e.args)})"
-
     def p_Deriv(self, e: Deriv) -> str:
-        return f"∂{pretty_name(e.fn.name)}/∂{pretty_name(e.wrt.name)}"
+        f = pretty_name(e.fn.name)
+        if len(e.wrts) == 1:
+            return f"∂{f}/∂{self.wrt_name(e.wrt)}"
+        return f"∂²{f}/" + "".join(f"∂{self.wrt_name(w)}" for w in e.wrts)
+
+    def exponent_sup(self, p: Expr) -> str | None:
+        if isinstance(p, Num):
+            return superscript(p.value)
+        return None
 
     def p_Pow(self, e: Pow) -> str:
-        return self.p(e.base, P_ATOM) + superscript(e.exp)
+        sup = self.exponent_sup(e.exp)
+        if sup is None:
+            return self.p(e.base, P_ATOM) + "^" + self.exponent(e.exp)
+        return self.p(e.base, P_ATOM) + sup
 
     def p_MatPow(self, e: MatPow) -> str:
-        from ..expr import T
-        if e.n == -1 and isinstance(e.base, T):
+        if isinstance(e.exp, Num) and e.exp.value == -1 and isinstance(e.base, T):
             return self.p(e.base.arg, P_ATOM) + "⁻ᵀ"
-        return self.p(e.base, P_ATOM) + superscript(Fraction(e.n))
+        sup = self.exponent_sup(e.exp)
+        if sup is None:
+            return self.p(e.base, P_ATOM) + "^" + self.exponent(e.exp)
+        return self.p(e.base, P_ATOM) + sup
 
-    def p_HadPow(self, e) -> str:
-        return self.p(e.base, P_ATOM) + "^∘" + superscript(e.exp)
+    def p_HadPow(self, e: HadPow) -> str:
+        if self._reciprocal(e):
+            return super().p_HadPow(e)
+        sup = self.exponent_sup(e.exp)
+        if sup is None:
+            return self.p(e.base, P_ATOM) + "^∘" + self.exponent(e.exp)
+        return self.p(e.base, P_ATOM) + "^∘" + sup
 
     def p_Kron(self, e) -> str:
         return f"{self.p(e.a, P_POSTFIX)} ⊗ {self.p(e.b, P_POSTFIX)}"
 
+    def hadamard_op(self) -> str:
+        return " ∘ "
+
+    def division_op(self) -> str:
+        return " ⊘ "
+
     def p_Had(self, e: Had) -> str:
-        return self.hadamard.join(self.p(f, P_POSTFIX) for f in e.factors)
-
-    def p_Norm(self, e) -> str:
-        return f"‖{self.p(e.arg, 0)}‖"
-
-    def p_Pinv(self, e) -> str:
-        return self.p(e.arg, P_ATOM) + "⁺"
-
-    def p_Cross(self, e) -> str:
-        return f"{self.p(e.a, P_POSTFIX)} × {self.p(e.b, P_POSTFIX)}"
-
+        return super().p_Had(e)
 
 
 _PRINTER = UnicodePrinter(TextStyle(det_bars=True))

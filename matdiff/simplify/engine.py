@@ -1,12 +1,13 @@
-"""The one rewrite engine: drive an ordered list of rules to a fixed point.
+"""The one rewrite engine: drive a catalogue of rules to a fixed point.
 
 A rule is a pure function `rule(e) -> Expr | None` that looks at one node (whose
-children are already simplified) and returns a rewritten node or None. The
-engine works bottom-up: it simplifies the children, rebuilds the node through
-the smart constructors, tries the rules in order and, when one fires,
-simplifies its result from scratch. Each rule states the measure it decreases,
-which is why the process ends; a depth guard turns a mistake into an error
-instead of a hang.
+children are already simplified) and returns a rewritten node or None. Rules are
+indexed by the operation at the root of the node they can match (`@rule("tr", ...)`),
+so the engine tries only those. The engine works bottom-up: it simplifies the
+children, rebuilds the node through the smart constructors, tries the node's rules
+in order and, when one fires, simplifies its result from scratch. Each rule states
+the measure it decreases, which is why the process ends; a depth guard turns a
+mistake into an error instead of a hang.
 """
 
 from __future__ import annotations
@@ -14,11 +15,21 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from .. import build as B
-from ..expr import (Add, Adj, Cross, Det, Diag, DiagOf, Expr, Had, HadPow, Kron, LogDet, MatPow, Mul,
-                    Norm, Pinv, Pow, Skew, T, Tr)
+from ..errors import UnsupportedError
+from ..expr import Add, Expr, Fn, Had, HadPow, Kron, MatPow, Mul, Pow, T
 
 Rule = Callable[[Expr], Optional[Expr]]
-MAX_DEPTH = 400
+MAX_DEPTH = 600
+
+
+def rule(*ops: str, title: str):
+    """Mark fn as a rewrite rule for nodes whose operation is in `ops` (all nodes when
+    none are given); `title` names it in explanations."""
+    def mark(fn):
+        fn.ops = frozenset(ops) if ops else None
+        fn.title = title
+        return fn
+    return mark
 
 
 def tidy(e: Expr) -> Expr:
@@ -29,45 +40,46 @@ def tidy(e: Expr) -> Expr:
         return B.mul(*e.factors)
     if isinstance(e, T):
         return B.transpose(e.arg)
-    if isinstance(e, Pow):
+    if isinstance(e, (Pow, MatPow)):
         return B.power(e.base, e.exp)
-    if isinstance(e, MatPow):
-        return B.power(e.base, e.n)
-    if isinstance(e, Tr):
-        return B.trace(e.arg)
-    if isinstance(e, Det):
-        return B.det(e.arg)
-    if isinstance(e, LogDet):
-        return B.logdet(e.arg)
-    if isinstance(e, Adj):
-        return B.adj(e.arg)
-    if isinstance(e, Pinv):
-        return B.pinv(e.arg)
     if isinstance(e, Had):
         return B.had(*e.factors)
     if isinstance(e, HadPow):
         return B.hadpow(e.base, e.exp)
     if isinstance(e, Kron):
         return B.kron(e.a, e.b)
-    if isinstance(e, Cross):
-        return B.cross(e.a, e.b)
-    if isinstance(e, (Diag, DiagOf)):
-        return B.diag(e.arg)
-    if isinstance(e, Skew):
-        return B.skew(e.arg)
-    if isinstance(e, Norm):
-        return B.norm(e.arg)
+    if isinstance(e, Fn):
+        return B.fn(e.op, *e.args)
     return e
 
 
-class RewriteLoop(RuntimeError):
-    pass
+class RewriteLoop(UnsupportedError):
+    """The simplifier did not reach a fixed point (a bug, reported cleanly)."""
 
 
-def rewrite(e: Expr, rules: Iterable[Rule], trace: list | None = None) -> Expr:
+class Catalogue:
+    """Rules indexed by the operation at the root of the nodes they match."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(rules)
+        self.by_op: dict = {}
+        self.generic = tuple(r for r in self.rules if getattr(r, "ops", None) is None)
+
+    def for_op(self, op: str) -> tuple:
+        got = self.by_op.get(op)
+        if got is None:
+            got = tuple(r for r in self.rules if getattr(r, "ops", None) is None or op in r.ops)
+            self.by_op[op] = got
+        return got
+
+    def __add__(self, other) -> "Catalogue":
+        return Catalogue(self.rules + tuple(other))
+
+
+def rewrite(e: Expr, rules, trace: list | None = None) -> Expr:
     """e with the rules applied everywhere, until none applies. With `trace`, every
     firing is appended to it as (rule, node before, node after)."""
-    rules = tuple(rules)
+    cat = rules if isinstance(rules, Catalogue) else Catalogue(rules)
     memo: dict[Expr, Expr] = {}
     depth = 0
 
@@ -78,13 +90,13 @@ def rewrite(e: Expr, rules: Iterable[Rule], trace: list | None = None) -> Expr:
             return done
         depth += 1
         if depth > MAX_DEPTH:
-            raise RewriteLoop(f"simplification does not terminate near {x!r}")
+            raise RewriteLoop(f"simplification does not terminate near {x}")
         try:
             y = tidy(x.rebuild(go))
             if y != x and y in memo:
                 y = memo[y]
             else:
-                for r in rules:
+                for r in cat.for_op(y.op):
                     z = r(y)
                     if z is not None and z != y:
                         if trace is not None:

@@ -3,7 +3,8 @@
 xᵀA + xᵀAᵀ = xᵀ(A + Aᵀ) (§3), X A + X Aᵀ = X(A + Aᵀ) (§6.1). A scalar
 1x1 product next to a vector may be moved into the chain, in either orientation,
 to expose a factor: (aᵀx) bᵀ + (xᵀb) aᵀ = xᵀ(a bᵀ + b aᵀ) (§3). The rule fires
-only when the printed result is strictly shorter, which is its termination measure.
+only when the cost (`matdiff.simplify.cost`) strictly decreases, which is its
+termination measure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from fractions import Fraction
 
 from .. import build as B
 from ..expr import SCALAR, Add, Expr, Ident, Mul, Num
-from ..textform import text_len
+from .cost import cost
 from .keys import key
 
 # a term as (coefficient, scalar factors, chain)
@@ -126,11 +127,11 @@ def factor_sum(e: Expr, normal_transpose):
         return None
     terms = list(e.terms)
     ps = [parts(t) for t in terms]
-    best, best_len = None, text_len(e)
+    best, best_len = None, cost(e)
 
     def consider(cand: Expr) -> None:
         nonlocal best, best_len
-        n = text_len(cand)
+        n = cost(cand)
         if n < best_len:
             best, best_len = cand, n
 

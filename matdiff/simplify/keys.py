@@ -3,48 +3,43 @@
 `key(e)` is a hashable value equal for expressions that are equal because
 scalars commute, terms of a sum commute, a transpose can be pushed to the
 leaves, a 1x1 product equals its transpose, a trace is invariant under cyclic
-shifts and transposition (tr(A B C) = tr(C A B) = tr(Cᵀ Bᵀ Aᵀ)), det(Xᵀ) = det(X)
-and ‖Xᵀ‖ = ‖X‖. Rewrite rules compare keys, never printed forms; `tkey(e)` is
-the key of eᵀ without building it.
+shifts and transposition (tr(A B C) = tr(C A B) = tr(Cᵀ Bᵀ Aᵀ)), and det, logdet
+and norms do not see a transpose. Rewrite rules compare keys, never printed forms;
+`tkey(e)` is the key of eᵀ.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import (Add, Adj, Call, Cross, Deriv, Det, Diag, DiagOf, Diff, Expr, Fn, Frechet, Had,
-                    HadPow, Ident, Kron, LogDet, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow,
-                    Skew, Sym, T, Tr, Zero)
+from .. import build as B
+from ..expr import (Add, Call, Commutation, Deriv, Diff, Expr, Fn, Had, HadPow, Ident, Index,
+                    Kron, MatPow, Mul, Num, Ones, Pow, Sym, T, Zero)
+from ..ops import record
 
 _KEY: dict = {}
 _TKEY: dict = {}
 
 
-def _sym_const(e: Expr) -> bool:
-    return e.is_scalar or (isinstance(e, Sym) and e.symmetric)
+def _cached(cache: dict, e: Expr, t: bool):
+    k = cache.get(e)
+    if k is None:
+        k = _key(e, t)
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[e] = k
+    return k
 
 
 def key(e: Expr):
-    k = _KEY.get(e)
-    if k is None:
-        k = _key(e, False)
-        if len(_KEY) > 200_000:
-            _KEY.clear()
-        _KEY[e] = k
-    return k
+    return _cached(_KEY, e, False)
 
 
 def tkey(e: Expr):
     """The key of the transpose of e."""
-    if e.is_scalar:
+    if B.is_symmetric(e):
         return key(e)
-    k = _TKEY.get(e)
-    if k is None:
-        k = _key(e, True)
-        if len(_TKEY) > 200_000:
-            _TKEY.clear()
-        _TKEY[e] = k
-    return k
+    return _cached(_TKEY, e, True)
 
 
 def _k(e: Expr, t: bool):
@@ -65,22 +60,36 @@ def chain_trace_key(chain) -> tuple:
     return ("tr", best)
 
 
+def _flag(e: Expr, t: bool) -> str:
+    return "T" if t and not B.is_symmetric(e) else ""
+
+
+def _shape_key(shape, t: bool):
+    r, c = (str(d) for d in shape)
+    return (c, r) if t else (r, c)
+
+
 def _key(e: Expr, t: bool):
     if isinstance(e, Num):
         return ("n", e.value)
     if isinstance(e, Sym):
-        return ("s", e.name, "T" if t and not _sym_const(e) else "")
+        return ("s", e.name, _flag(e, t))
     if isinstance(e, Ident):
         return ("I", str(e.n))
     if isinstance(e, Zero):
-        r, c = e.shape
-        return ("0", str(c), str(r)) if t else ("0", str(r), str(c))
+        return ("0",) + _shape_key(e.shape, t)
+    if isinstance(e, Ones):
+        return ("1",) + _shape_key(e.shape, t)
+    if isinstance(e, Commutation):
+        return ("K", str(e.n), str(e.m)) if t else ("K", str(e.m), str(e.n))
     if isinstance(e, Diff):
-        return ("d", e.var.name, "T" if t and not e.is_scalar else "")
+        return ("d", e.var.name, _flag(e, t))
     if isinstance(e, Call):
-        return ("c", e.name, tuple(key(a) for a in e.args), "T" if t and not e.is_scalar else "")
+        return ("c", e.name, tuple(key(a) for a in e.args), _flag(e, t))
     if isinstance(e, Deriv):
-        return ("D", e.fn.name, key(e.wrt), "T" if t and not e.is_scalar else "")
+        return ("D", e.fn.name, tuple(key(w) for w in e.wrts), _flag(e, t))
+    if isinstance(e, Index):
+        return ("[]", key(e.arg) if e.arg is not None else ("",), e.i, e.j or "", _flag(e, t))
     if isinstance(e, T):
         return _k(e.arg, not t)
     if isinstance(e, Add):
@@ -88,45 +97,38 @@ def _key(e: Expr, t: bool):
     if isinstance(e, Mul):
         return mul_key(e, t)
     if isinstance(e, Pow):
-        return ("^", key(e.base), e.exp)
+        return ("^", key(e.base), key(e.exp))
     if isinstance(e, MatPow):
-        return ("M", _k(e.base, t), e.n)
-    if isinstance(e, Tr):
-        a = e.arg
-        if isinstance(a, Mul) and not a.scalars and a.coeff == 1:
-            return chain_trace_key(a.chain)
-        return chain_trace_key((a,))
-    if isinstance(e, Det):
-        return ("det", min(key(e.arg), tkey(e.arg)))
-    if isinstance(e, LogDet):
-        return ("logdet", min(key(e.arg), tkey(e.arg)))
-    if isinstance(e, Norm):
-        return ("norm", min(key(e.arg), tkey(e.arg)))
-    if isinstance(e, Adj):
-        return ("adj", _k(e.arg, t))
-    if isinstance(e, Pinv):
-        return ("pinv", _k(e.arg, t))
+        return ("M", _k(e.base, t), key(e.exp))
     if isinstance(e, Kron):
         return ("kron", _k(e.a, t), _k(e.b, t))
     if isinstance(e, Had):
         return ("had",) + tuple(sorted(_k(x, t) for x in e.factors))
     if isinstance(e, HadPow):
-        return ("hp", _k(e.base, t), e.exp)
-    if isinstance(e, Cross):
-        return ("x", key(e.a), key(e.b), "T" if t else "")
+        return ("hp", _k(e.base, t), key(e.exp))
     if isinstance(e, Fn):
-        return ("f", e.name, _k(e.arg, t))
-    if isinstance(e, MatFn):
-        return ("F", e.name, _k(e.arg, t))
-    if isinstance(e, Diag):
-        return ("diag", key(e.arg))
-    if isinstance(e, DiagOf):
-        return ("diagof", min(key(e.arg), tkey(e.arg)), "T" if t else "")
-    if isinstance(e, Skew):
-        return ("skew", key(e.arg), "T" if t else "")
-    if isinstance(e, Frechet):
-        return ("fr", e.name, _k(e.arg, t), _k(e.darg, t))
+        return fn_key(e, t)
     raise TypeError(f"no key for {type(e).__name__}")
+
+
+def fn_key(e: Fn, t: bool):
+    if e.op == "tr":
+        a = e.arg
+        if isinstance(a, Mul) and not a.scalars and a.coeff == 1:
+            return chain_trace_key(a.chain)
+        return chain_trace_key((a,))
+    rec = record(e.op)
+    if rec.extra.get("transpose_invariant"):
+        return ("f", e.op, (min(key(e.arg), tkey(e.arg)),), _flag(e, t))
+    if t and not B.is_symmetric(e):
+        if rec.elementwise:
+            return ("f", e.op, (tkey(e.arg),), "")
+        if rec.transpose is not None:
+            moved = rec.transpose(e)
+            if not (isinstance(moved, T) and moved.arg == e):
+                return key(moved)
+        return ("f", e.op, tuple(key(a) for a in e.args), "T")
+    return ("f", e.op, tuple(key(a) for a in e.args), "")
 
 
 def mul_key(e: Mul, t: bool):
@@ -143,8 +145,8 @@ def mul_key(e: Mul, t: bool):
 
 def _oriented(f: Expr):
     """(sign, f) with a cross product's operands in a fixed order: b × a = −(a × b)."""
-    if isinstance(f, Cross) and key(f.b) < key(f.a):
-        return -1, Cross(f.b, f.a)
+    if isinstance(f, Fn) and f.op == "cross" and key(f.args[1]) < key(f.args[0]):
+        return -1, Fn("cross", (f.args[1], f.args[0]))
     return 1, f
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import build as B
-from ..expr import Add, Expr, Fn, Had, HadPow, MatFn, MatPow, Mul, Num, T
-from ..textform import neg_parts, text_len
+from ..expr import Add, Expr, Fn, Had, HadPow, MatPow, Mul, Num, T
+from ..ops import record
+from ..textform import neg_parts
+from .cost import cost
+from .engine import rule
 from .factor import common_number, parts
-from .rules import titled
 
 
 def count_transposes(e: Expr) -> int:
@@ -32,13 +34,13 @@ def _pulled(e: Expr, normal_transpose):
 
 
 def make_rules(normal_transpose):
-    @titled("xᵀ − aᵀ = (x − a)ᵀ")
+    @rule("add", title="xᵀ − aᵀ = (x − a)ᵀ")
     def pull_transpose_over_sum(e: Expr):
         """xᵀ − aᵀ → (x − a)ᵀ and 2xᵀ − 2aᵀ → 2 (x − a)ᵀ when strictly shorter.
         Decreases: transposes."""
         if not isinstance(e, Add) or e.is_scalar:
             return None
-        best, best_len = None, text_len(e)
+        best, best_len = None, cost(e)
         g = common_number([parts(t)[0] for t in e.terms])
         scaled = [(Num(Fraction(1)), e)]
         if g not in (0, 1):
@@ -47,11 +49,11 @@ def make_rules(normal_transpose):
             alt = _pulled(core, normal_transpose)
             if alt is not None:
                 cand = B.mul(number, alt)
-                if text_len(cand) < best_len:
-                    best, best_len = cand, text_len(cand)
+                if cost(cand) < best_len:
+                    best, best_len = cand, cost(cand)
         return best
 
-    @titled("xᵀ − aᵀ = (x − a)ᵀ")
+    @rule("mul", title="xᵀ − aᵀ = (x − a)ᵀ")
     def pull_transpose_in_product(e: Expr):
         """A sum inside a product needs parentheses, so (xᵀ − aᵀ) M → (x − a)ᵀ M is
         shorter. Decreases: transposes."""
@@ -60,36 +62,39 @@ def make_rules(normal_transpose):
         for i, f in enumerate(e.factors):
             if isinstance(f, Add) and not f.is_scalar:
                 alt = _pulled(f, normal_transpose)
-                if alt is not None and text_len(alt) < text_len(f) + 2:
+                if alt is not None and cost(alt) < cost(f) + 2:
                     fs = list(e.factors)
                     fs[i] = alt
                     return B.mul(*fs)
         return None
 
-    @titled("(Aᵀ)⁻¹ = A⁻ᵀ")
+    @rule("matpow", title="(Aᵀ)⁻¹ = A⁻ᵀ")
     def pull_transpose_under_power(e: Expr):
         """(Aᵀ + t Bᵀ)⁻¹ → (A + t B)⁻ᵀ when shorter. Decreases: transposes."""
         if not isinstance(e, MatPow) or not isinstance(e.base, Add):
             return None
         alt = _pulled(e.base, normal_transpose)
         if alt is not None:
-            cand = MatPow(alt, e.n)
-            if text_len(cand) < text_len(e):
+            cand = MatPow(alt, e.exp)
+            if cost(cand) < cost(e):
                 return cand
         return None
 
-    @titled("sin(xᵀ) = sin(x)ᵀ")
+    @rule(title="sin(xᵀ) = sin(x)ᵀ")
     def pull_transpose_over_elementwise(e: Expr):
         """sin(xᵀ) → sin(x)ᵀ, cos(xᵀ) ∘ xᵀAᵀ → (cos(x) ∘ A x)ᵀ when not longer.
         Decreases: transposes."""
-        if not isinstance(e, (Had, Fn, HadPow, MatFn)) or e.is_scalar:
+        if e.is_scalar or not isinstance(e, (Had, HadPow, Fn)):
+            return None
+        if isinstance(e, Fn) and not (record(e.op).elementwise
+                                      or record(e.op).family == "matrix function"):
             return None
         alt = _pulled(e, normal_transpose)
-        if alt is not None and text_len(alt) <= text_len(e):
+        if alt is not None and cost(alt) <= cost(e):
             return alt
         return None
 
-    @titled("common number taken out")
+    @rule("mul", title="common number taken out")
     def number_out_of_sum(e: Expr):
         """A (−B − C) → −A (B + C), x (A/2 + Aᵀ/2) → x (A + Aᵀ)/2: a number common to
         the terms of a sum inside a product joins the product's number. Decreases: the
@@ -105,7 +110,7 @@ def make_rules(normal_transpose):
                     return B.mul(Num(g), *fs)
         return None
 
-    @titled("terms reordered")
+    @rule("add", title="terms reordered")
     def order_terms(e: Expr):
         """Terms with fewer transposes first (B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ; uᵀ A ∂v/∂x +
         vᵀ Aᵀ ∂u/∂x, as the seed writes them), keeping the order otherwise, and a positive

@@ -1,10 +1,11 @@
 """The normalising rewrite rules, in the order the engine tries them.
 
 Each rule looks at one node whose children are already normal, returns a
-rewritten node or None, and names the quantity it strictly decreases (so the
-engine's fixed point exists). The normal form they reach puts transposes on the
-leaves, scalars outside traces, equal factors together as powers, and like
-terms together; `matdiff.simplify.factor` and `.present` then make it compact.
+rewritten node or None, checks its precondition (its guard), and names the
+quantity it strictly decreases (so the engine's fixed point exists). The normal
+form they reach puts transposes on the leaves, scalars outside traces, equal
+factors together as powers, and like terms together; `matdiff.simplify.factor`
+and `.present` then make it compact.
 """
 
 from __future__ import annotations
@@ -12,69 +13,36 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import build as B
-from .. import calculus
-from ..expr import (Add, Adj, Call, Cross, Det, Diag, DiagOf, Expr, Fn, Frechet, Had,
-                    HadPow, Ident, Kron, MatFn, MatPow, Mul, Norm, Num, Pinv, Pow, Skew, Sym,
-                    T, Tr, Zero)
-from ..functions import MATRIX_FUNCTIONS
+from ..expr import (Add, Commutation, Expr, Fn, Had, HadPow, Ident, Kron, MatPow, Mul, Num, Ones,
+                    Pow, Sym, T, int_value, num_value)
+from ..ops import record
+from .engine import rule
 from .keys import key, monomial, tkey
-
-
-
-def titled(title: str):
-    """Give a rule a short name for explanations."""
-    def mark(fn):
-        fn.title = title
-        return fn
-    return mark
-
 
 # ---------------------------------------------------------------------------
 # transposes
 
 
-def transpose_of(e: Expr) -> Expr:
-    """eᵀ with the transpose moved one level down (not recursively)."""
-    if isinstance(e, Mul):
-        return B.mul(*e.scalars, Num(e.coeff), *(B.transpose(f) for f in reversed(e.chain)))
-    if isinstance(e, Add):
-        return B.add(*(B.transpose(t) for t in e.terms))
-    if isinstance(e, MatPow):
-        return B.power(B.transpose(e.base), e.n)
-    if isinstance(e, Adj):
-        return B.adj(B.transpose(e.arg))
-    if isinstance(e, Pinv):
-        return B.pinv(B.transpose(e.arg))
-    if isinstance(e, MatFn):
-        return B.matfn(e.name, B.transpose(e.arg))
-    if isinstance(e, Kron):
-        return B.kron(B.transpose(e.a), B.transpose(e.b))
-    if isinstance(e, Had):
-        return B.had(*(B.transpose(f) for f in e.factors))
-    if isinstance(e, HadPow):
-        return B.hadpow(B.transpose(e.base), e.exp)
-    if isinstance(e, Fn):
-        return B.fn(e.name, B.transpose(e.arg))
-    if isinstance(e, Diag):
+def transpose_of(e: Expr):
+    """eᵀ with the transpose moved one level down (not recursively), or None."""
+    if e.is_scalar or B.is_symmetric(e):
         return e
-    if isinstance(e, Skew):
-        return B.neg(e)
-    if isinstance(e, Frechet):
-        return Frechet(e.name, B.transpose(e.arg), B.transpose(e.darg))
-    return None
+    rec = record(e.op)
+    if rec.transpose is None:
+        return None
+    return rec.transpose(e)
 
 
-@titled("transposes moved to the leaves")
+@rule("T", title="transposes moved to the leaves")
 def push_transpose(e: Expr):
     """(A B)ᵀ = Bᵀ Aᵀ, (A + B)ᵀ = Aᵀ + Bᵀ, (Aⁿ)ᵀ = (Aᵀ)ⁿ, adj, pinv, ⊗, ∘ and functions
-    likewise. Decreases: the size of the subtree under each transpose."""
-    if isinstance(e, T):
-        return transpose_of(e.arg)
-    return None
+    likewise (each operation's `transpose`). Decreases: the size of the subtree under each
+    transpose."""
+    return transpose_of(e.arg)
 
 
 # ---------------------------------------------------------------------------
-# products
+# products and powers
 
 
 def merge_powers(factors, base_exp, power):
@@ -85,7 +53,7 @@ def merge_powers(factors, base_exp, power):
         b, p = base_exp(f)
         k = key(b)
         if k in groups:
-            groups[k][1] += p
+            groups[k][1] = B.add(groups[k][1], p)
         else:
             groups[k] = [b, p]
     if len(groups) == len(factors):
@@ -94,95 +62,93 @@ def merge_powers(factors, base_exp, power):
 
 
 def _scalar_base_exp(f: Expr):
-    return (f.base, f.exp) if isinstance(f, Pow) else (f, Fraction(1))
+    return (f.base, f.exp) if isinstance(f, Pow) else (f, B.ONE)
 
 
-@titled("equal scalar factors merged into powers")
-def merge_scalar_powers(e: Expr):
+@rule("mul", title="equal scalar factors merged into powers")
+def merge_scalar_powers(e: Mul):
     """s^p s^q = s^(p+q) among a product's scalar factors (matched by key, so xᵀa and aᵀx
     merge). Decreases: the number of scalar factors."""
-    if not isinstance(e, Mul) or len(e.scalars) < 2:
+    if len(e.scalars) < 2:
         return None
     scal = merge_powers(e.scalars, _scalar_base_exp, B.power)
     return None if scal is None else B.mul(Num(e.coeff), *scal, *e.chain)
 
 
-def _safe_power_of_power(base: Expr, p: Fraction, q: Fraction) -> bool:
-    if q.denominator == 1:
-        return True
-    if p.denominator == 1 and p.numerator % 2 == 1:
-        return True
-    return isinstance(base, (Norm,)) or (isinstance(base, Fn) and base.name == "exp")
+POSITIVE_FUNCTIONS = {"exp", "norm", "sigmoid", "softplus"}
 
 
-@titled("powers of powers")
-def power_of_power(e: Expr):
+def _positive(base: Expr) -> bool:
+    return isinstance(base, Fn) and base.op in POSITIVE_FUNCTIONS
+
+
+def _safe_power_of_power(base: Expr, p: Expr, q: Expr) -> bool:
+    """(s^p)^q = s^(pq) for every real s: q an integer, or p an odd integer, or s > 0."""
+    qv, pv = num_value(q), num_value(p)
+    if qv is not None and qv.denominator == 1:
+        return True
+    if pv is not None and pv.denominator == 1 and pv.numerator % 2 == 1:
+        return True
+    return _positive(base)
+
+
+@rule("pow", title="powers of powers")
+def power_of_power(e: Pow):
     """(s^p)^q = s^(pq) when that is valid for every real s (q an integer, or p odd, or
-    s > 0); (a b)^n = aⁿ bⁿ for scalars. Decreases: nesting of powers."""
-    if not isinstance(e, Pow):
-        return None
+    s > 0); (a b)^n = aⁿ bⁿ for scalars and an integer n. Decreases: nesting of powers."""
     b = e.base
     if isinstance(b, Pow) and _safe_power_of_power(b.base, b.exp, e.exp):
-        return B.power(b.base, b.exp * e.exp)
-    if isinstance(b, Mul) and b.scalars and not b.chain and e.exp.denominator == 1:
-        c = b.coeff ** e.exp.numerator if b.coeff != 0 else Fraction(0)
-        return B.mul(Num(Fraction(c)), *(B.power(s, e.exp) for s in b.scalars))
+        return B.power(b.base, B.mul(b.exp, e.exp))
+    n = int_value(e.exp)
+    if isinstance(b, Mul) and b.scalars and not b.chain and n is not None:
+        c = b.coeff ** n if b.coeff != 0 else Fraction(0)
+        return B.mul(Num(Fraction(c)), *(B.power(s, n) for s in b.scalars))
     return None
 
 
-@titled("Aᵃ Aᵇ = Aᵃ⁺ᵇ (X X⁻¹ = I)")
-def merge_chain_powers(e: Expr):
-    """Aᵃ Aᵇ = Aᵃ⁺ᵇ for neighbouring factors of a chain (X X⁻¹ = I). Decreases: the length
-    of the chain."""
-    if not isinstance(e, Mul) or len(e.chain) < 2:
+def _mat_base(f: Expr):
+    if isinstance(f, MatPow):
+        return f.base, f.exp
+    return f, B.ONE
+
+
+@rule("mul", title="Aᵃ Aᵇ = Aᵃ⁺ᵇ (X X⁻¹ = I)")
+def merge_chain_powers(e: Mul):
+    """Aᵃ Aᵇ = Aᵃ⁺ᵇ for neighbouring factors of a chain with one square base (X X⁻¹ = I).
+    Decreases: the length of the chain."""
+    if len(e.chain) < 2:
         return None
-    chain = list(e.chain)
     out: list[Expr] = []
     changed = False
-    for f in chain:
+    for f in e.chain:
         if out:
             b1, n1 = _mat_base(out[-1])
             b2, n2 = _mat_base(f)
             if b1.is_square and not b1.is_scalar and key(b1) == key(b2):
                 out.pop()
-                n = n1 + n2
-                if n != 0:
-                    out.append(B.power(b1, n))
+                out.append(B.power(b1, B.add(n1, n2)))
                 changed = True
                 continue
         out.append(f)
     if not changed:
         return None
-    if not out:
-        out = [Ident(e.rows)]
     return B.mul(Num(e.coeff), *e.scalars, *out)
 
 
-def _mat_base(f: Expr):
-    if isinstance(f, MatPow):
-        return f.base, f.n
-    return f, 1
-
-
-def _square_factors(e: Expr) -> bool:
-    return all(f.is_square for f in e.chain)
-
-
-@titled("(A B)⁻¹ = B⁻¹ A⁻¹")
-def inverse_inward(e: Expr):
-    """(s A B)⁻ⁿ = s⁻ⁿ (B⁻¹)ⁿ (A⁻¹)ⁿ for square A, B; (s A)ⁿ = sⁿ Aⁿ; (Aᵃ)ᵇ = Aᵃᵇ.
-    Decreases: the size of the subtree under each matrix power."""
-    if not isinstance(e, MatPow):
-        return None
-    b, n = e.base, e.n
+@rule("matpow", title="(A B)⁻¹ = B⁻¹ A⁻¹")
+def inverse_inward(e: MatPow):
+    """(Aᵃ)ᵇ = Aᵃᵇ (integer exponents); (s A)ⁿ = sⁿ Aⁿ; (A B)⁻¹ = B⁻¹ A⁻¹ for square A, B
+    (only for the exponent −1: (A B)⁻² is not B⁻² A⁻²). Decreases: the size of the
+    subtree under each matrix power."""
+    b, n = e.base, e.exp
     if isinstance(b, MatPow):
-        return B.power(b.base, b.n * n)
+        return B.power(b.base, B.mul(b.exp, n))
     if isinstance(b, Mul):
         if b.scalars or b.coeff != 1:
-            core = B.mul(*b.chain) if b.chain else Ident(e.rows)
+            core = B.mul(*b.chain) if b.chain else B.ident(e.rows)
             return B.mul(B.power(B.mul(Num(b.coeff), *b.scalars), n), B.power(core, n))
-        if n < 0 and _square_factors(b):
-            return B.mul(*(B.power(f, n) for f in reversed(b.chain)))
+        if num_value(n) == -1 and all(f.is_square for f in b.chain):
+            return B.mul(*(B.inv(f) for f in reversed(b.chain)))
     return None
 
 
@@ -190,22 +156,39 @@ def inverse_inward(e: Expr):
 # traces, determinants, adjugates
 
 
-@titled("the trace is linear")
-def trace_rules(e: Expr):
-    """tr(A + B) = tr A + tr B; tr(s A) = s tr A; tr(A ⊗ B) = tr A tr B;
-    tr(d g(U)) = tr(g'(U) dU) (§6.1). Decreases: the size of the subtree under a trace."""
-    if not isinstance(e, Tr):
-        return None
+def _rotate_to_scalar(chain):
+    """A cyclic rotation of the chain that starts and ends at a 1-dimension (so that
+    tr(A u vᵀ B) = vᵀ B A u), or None."""
+    n = len(chain)
+    for i in range(1, n):
+        if chain[i - 1].cols == 1:
+            return chain[i:] + chain[:i]
+    return None
+
+
+@rule("tr", title="the trace is linear")
+def trace_rules(e: Fn):
+    """tr(A + B) = tr A + tr B; tr(s A) = s tr A; tr(A ⊗ B) = tr A tr B for square A and B;
+    tr(A u vᵀ B) = vᵀ B A u; tr(L_g(U, E)) = tr(g'(U) E) (§6.1). Decreases: the size of
+    the subtree under a trace."""
     a = e.arg
     if isinstance(a, Add):
-        return B.add(*(B.trace(t) for t in a.terms))
+        return B.add(*(B.fn("tr", t) for t in a.terms))
     if isinstance(a, Mul) and (a.scalars or a.coeff != 1):
-        return B.mul(Num(a.coeff), *a.scalars, B.trace(B.mul(*a.chain)))
-    if isinstance(a, Kron):
-        return B.mul(B.trace(a.a), B.trace(a.b))
-    if isinstance(a, Frechet):
-        g = calculus.derivative(MATRIX_FUNCTIONS[a.name], a.arg, "matrix")
-        return B.trace(B.mul(g, a.darg))
+        return B.mul(Num(a.coeff), *a.scalars, B.fn("tr", B.mul(*a.chain)))
+    if isinstance(a, Kron) and a.a.is_square and a.b.is_square:
+        return B.mul(B.fn("tr", a.a), B.fn("tr", a.b))
+    if isinstance(a, Mul):
+        rot = _rotate_to_scalar(list(a.chain))
+        if rot is not None:
+            return B.mul(*rot)
+    if isinstance(a, Fn) and record(a.op).extra.get("frechet_of"):
+        u, eps = a.args[0], a.args[1]
+        if a.op == "dmpow":
+            n = a.args[2]
+            return B.fn("tr", B.mul(n, B.power(u, B.add(n, B.MINUS_ONE)), eps))
+        g = record(record(a.op).extra["frechet_of"]).deriv(u)
+        return B.fn("tr", B.mul(g, eps))
     return None
 
 
@@ -215,75 +198,71 @@ def _leafy(f: Expr) -> bool:
         f = f.base
     if isinstance(f, T):
         f = f.arg
+    from ..expr import Call
     return isinstance(f, (Sym, Call, Ident))
 
 
-@titled("adj(X) = |X| X⁻¹")
-def adjugate_to_inverse(e: Expr):
+@rule("adj", title="adj(X) = |X| X⁻¹")
+def adjugate_to_inverse(e: Fn):
     """adj(Y) = |Y| Y⁻¹ when Y is a product of square names (§6.2: ∂|X|/∂X = X* = |X|X⁻¹),
-    so that Y⁻¹ falls apart and cancels; otherwise the adjugate stays (§6.2: B(AXB)*A).
-    Decreases: the number of adjugates."""
-    if not isinstance(e, Adj):
-        return None
+    so that Y⁻¹ falls apart and cancels; otherwise the adjugate stays (§6.2: B(AXB)*A, and
+    X A may be singular by its shapes). Decreases: the number of adjugates."""
     y = e.arg
     factors = y.chain if isinstance(y, Mul) else (y,)
     if all(f.is_square and _leafy(f) for f in factors):
-        return B.mul(B.det(y), B.inv(y))
+        return B.mul(B.fn("det", y), B.inv(y))
     return None
 
 
-@titled("|Xᵀ| = |X|")
-def det_rules(e: Expr):
-    """|Aᵀ| = |A|. Decreases: transposes under a determinant."""
-    if isinstance(e, Det) and isinstance(e.arg, T):
-        return B.det(e.arg.arg)
+@rule("det", "logdet", title="|Xᵀ| = |X|")
+def det_rules(e: Fn):
+    """|Aᵀ| = |A|, log|Aᵀ| = log|A|. Decreases: transposes under a determinant."""
+    if isinstance(e.arg, T):
+        return B.fn(e.op, e.arg.arg)
     return None
 
 
 def _gram(f: Expr):
-    """X for f = Xᵀ X (side 'left') or X Xᵀ (side 'right'), else None."""
+    """(X, Xᵀ) for f = Xᵀ X, else None."""
     if isinstance(f, Mul) and not f.scalars and f.coeff == 1 and len(f.chain) == 2:
         a, b = f.chain
         if key(a) == tkey(b):
-            return b, a   # f = bᵀ b with a = bᵀ
+            return b, a
     return None
 
 
-@titled("(XᵀX)⁻¹Xᵀ = X⁺")
-def pinv_patterns(e: Expr):
+@rule("mul", title="(XᵀX)⁻¹Xᵀ = X⁺")
+def pinv_patterns(e: Mul):
     """(XᵀX)⁻¹Xᵀ = X⁺, Xᵀ(XXᵀ)⁻¹ = X⁺, adj(XᵀX)Xᵀ = |XᵀX| X⁺ and their transposes
-    (§6.2: ∂|XᵀX|/∂X = 2|XᵀX|X⁺). Decreases: the length of the chain."""
-    if not isinstance(e, Mul) or len(e.chain) < 2:
+    (§6.2: ∂|XᵀX|/∂X = 2|XᵀX|X⁺; X of full column rank). Decreases: the length of the
+    chain."""
+    if len(e.chain) < 2:
         return None
     ch = list(e.chain)
     for i in range(len(ch) - 1):
-        f, g = ch[i], ch[i + 1]
-        new = _pinv_pair(f, g)
+        new = _pinv_pair(ch[i], ch[i + 1])
         if new is not None:
             return B.mul(Num(e.coeff), *e.scalars, *ch[:i], new, *ch[i + 2:])
     return None
 
 
 def _pinv_pair(f: Expr, g: Expr):
-    # (M)⁻¹ or adj(M), with M = Xᵀ X or X Xᵀ, next to X or Xᵀ
     for inner_first in (True, False):
         m_node, other = (f, g) if inner_first else (g, f)
-        if isinstance(m_node, MatPow) and m_node.n == -1:
+        if isinstance(m_node, MatPow) and num_value(m_node.exp) == -1:
             m, scale = m_node.base, None
-        elif isinstance(m_node, Adj):
-            m, scale = m_node.arg, B.det(m_node.arg)
+        elif isinstance(m_node, Fn) and m_node.op == "adj":
+            m, scale = m_node.arg, B.fn("det", m_node.arg)
         else:
             continue
         gram = _gram(m)
         if gram is None:
             continue
         x, xt = gram          # m = xt x, xt = xᵀ
-        # m = xᵀx: (xᵀx)⁻¹ xᵀ = x⁺ ; x (xᵀx)⁻¹ = (x⁺)ᵀ
-        # (with x = Xᵀ this also covers (XXᵀ)⁻¹ X = (Xᵀ)⁺ and Xᵀ (XXᵀ)⁻¹ = X⁺ᵀᵀ = X⁺)
         if inner_first and key(other) == key(xt):
-            out = B.pinv(x)
+            out = B.fn("pinv", x)
         elif not inner_first and key(other) == key(x):
-            out = B.pinv(B.transpose(x))
+            out = B.fn("pinv", B.transpose(x))
         else:
             continue
         return out if scale is None else B.mul(scale, out)
@@ -294,12 +273,10 @@ def _pinv_pair(f: Expr, g: Expr):
 # sums
 
 
-@titled("numbers multiplied into sums")
-def scaled_sums_in_sums(e: Expr):
+@rule("add", title="numbers multiplied into sums")
+def scaled_sums_in_sums(e: Add):
     """A + X − (A + X) = A + X − A − X: a number times a sum, inside a sum, is spread over
     it so that its terms can meet their likes. Decreases: sums nested in sums."""
-    if not isinstance(e, Add):
-        return None
     for i, t in enumerate(e.terms):
         if isinstance(t, Mul) and len(t.factors) == 2 and isinstance(t.factors[0], Num) \
                 and isinstance(t.factors[1], Add):
@@ -308,12 +285,10 @@ def scaled_sums_in_sums(e: Expr):
     return None
 
 
-@titled("like terms collected")
-def collect_like_terms(e: Expr):
+@rule("add", title="like terms collected")
+def collect_like_terms(e: Add):
     """a M + b M = (a + b) M for terms equal up to their number (by key). Decreases: the
     number of terms."""
-    if not isinstance(e, Add):
-        return None
     groups: dict = {}
     order = []
     for t in e.terms:
@@ -338,43 +313,16 @@ def collect_like_terms(e: Expr):
 
 
 # ---------------------------------------------------------------------------
-# element-wise products, Kronecker and cross products
+# element-wise products, Kronecker and cross products, linear operations
 
 
-@titled("A ∘ A = A^∘2")
-def hadamard_rules(e: Expr):
-    """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)). Decreases: the number of factors."""
-    if not isinstance(e, Had):
-        return None
+@rule("had", title="A ∘ A = A^∘2")
+def hadamard_rules(e: Had):
+    """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)); A ∘ I = diag(diag(A)) stays. Decreases:
+    the number of factors."""
     fs = merge_powers(e.factors, lambda f: (f.base, f.exp) if isinstance(f, HadPow)
-                      else (f, Fraction(1)), B.hadpow)
+                      else (f, B.ONE), B.hadpow)
     return None if fs is None else B.had(*fs)
-
-
-@titled("scalars taken out")
-def scalars_out(e: Expr):
-    """(s A) ⊗ B = s (A ⊗ B), (s a) × b = s (a × b), (s A) ∘ B = s (A ∘ B). Decreases:
-    scalar factors inside Kronecker, cross and Hadamard products."""
-    if isinstance(e, Had):
-        split = [_split_scalar(f) for f in e.factors]
-        if all(x is None for x in split):
-            return None
-        scal = [x[0] for x in split if x is not None]
-        mats = [x[1] if x is not None else f for x, f in zip(split, e.factors)]
-        return B.mul(*scal, B.had(*mats))
-    if isinstance(e, (Kron, Cross)):
-        a, b = e.a, e.b
-        sa = _split_scalar(a)
-        sb = _split_scalar(b)
-        if sa is None and sb is None:
-            if isinstance(e, Cross) and key(a) == key(b):
-                return B.zero(e.shape)
-            return None
-        ca, ma = sa if sa is not None else (Num(Fraction(1)), a)
-        cb, mb = sb if sb is not None else (Num(Fraction(1)), b)
-        core = B.kron(ma, mb) if isinstance(e, Kron) else B.cross(ma, mb)
-        return B.mul(ca, cb, core)
-    return None
 
 
 def _split_scalar(e: Expr):
@@ -383,84 +331,173 @@ def _split_scalar(e: Expr):
     return None
 
 
-@titled("diag is linear")
-def diag_rules(e: Expr):
-    """diag(s v) = s diag(v); c diag(u) + d diag(v) = diag(c u + d v). Decreases: the
-    number of diag nodes, or scalars inside them."""
-    if isinstance(e, (Diag, DiagOf)):
-        if isinstance(e, DiagOf) and isinstance(e.arg, T):       # diag(Mᵀ) = diag(M)
-            return B.diag(e.arg.arg)
-        if isinstance(e, Diag) and isinstance(e.arg, DiagOf) and isinstance(e.arg.arg, Ident):
-            return e.arg.arg                                     # diag(diag(I)) = I
-        split = _split_scalar(e.arg)
-        if split is not None:
-            return B.mul(split[0], B.diag(split[1]))
-        return None
-    if isinstance(e, Add):
-        diags = [(i, t) for i, t in enumerate(e.terms) if _diag_term(t) is not None]
-        if len(diags) < 2:
+LINEAR_ARGS = {"tr": (0,), "sum": (0,), "vec": (0,), "unvec": (0,), "diag": (0,),
+               "diagof": (0,), "skew": (0,), "cross": (0, 1)}
+
+
+@rule("had", "kron", title="scalars taken out")
+def scalars_out(e: Expr):
+    """(s A) ⊗ B = s (A ⊗ B), (s A) ∘ B = s (A ∘ B), f(s A) = s f(A) for an operation
+    linear in that argument (vec, diag, sum, cross, Fréchet derivatives in their
+    direction). Decreases: scalar factors inside those operations."""
+    if isinstance(e, Had):
+        split = [_split_scalar(f) for f in e.factors]
+        if all(x is None for x in split):
             return None
-        inner = B.add(*(_diag_term(t) for _, t in diags))
-        rest = [t for i, t in enumerate(e.terms) if i not in {j for j, _ in diags}]
-        return B.add(B.diag(inner), *rest)
+        scal = [x[0] for x in split if x is not None]
+        mats = [x[1] if x is not None else f for x, f in zip(split, e.factors)]
+        return B.mul(*scal, B.had(*mats))
+    if isinstance(e, Kron):
+        sa, sb = _split_scalar(e.a), _split_scalar(e.b)
+        if sa is None and sb is None:
+            return None
+        ca, ma = sa if sa is not None else (B.ONE, e.a)
+        cb, mb = sb if sb is not None else (B.ONE, e.b)
+        return B.mul(ca, cb, B.kron(ma, mb))
     return None
+
+
+def _linear_args(e: Fn):
+    if e.op in LINEAR_ARGS:
+        return LINEAR_ARGS[e.op]
+    if record(e.op).extra.get("frechet_of"):
+        return (1,)
+    return ()
+
+
+@rule(title="scalars taken out")
+def linear_scalars_out(e: Expr):
+    """f(s A) = s f(A) for an operation linear in that argument (vec, diag, sum, cross,
+    a Fréchet derivative in its direction); a × a = 0. Decreases: scalar factors inside
+    linear operations."""
+    if not isinstance(e, Fn) or e.op == "tr":
+        return None
+    for i in _linear_args(e):
+        split = _split_scalar(e.args[i])
+        if split is not None:
+            s, m = split
+            args = list(e.args)
+            args[i] = m
+            return B.mul(s, B.fn(e.op, *args))
+    if e.op == "cross" and key(e.args[0]) == key(e.args[1]):
+        return B.zero(e.shape)
+    return None
+
+
+@rule("diag", "diagof", "add", title="diag is linear")
+def diag_rules(e: Expr):
+    """diag(Mᵀ) = diag(M); diag(diag(I)) = I; c diag(u) + d diag(v) = diag(c u + d v).
+    Decreases: the number of diag nodes, or transposes inside them."""
+    if isinstance(e, Fn):
+        if e.op == "diagof" and isinstance(e.arg, T):
+            return B.fn("diagof", e.arg.arg)
+        return None
+    diags = [(i, t) for i, t in enumerate(e.terms) if _diag_term(t) is not None]
+    if len(diags) < 2:
+        return None
+    inner = B.add(*(_diag_term(t) for _, t in diags))
+    rest = [t for i, t in enumerate(e.terms) if i not in {j for j, _ in diags}]
+    return B.add(B.fn("diag", inner), *rest)
 
 
 def _diag_term(t: Expr):
     """v for diag(v), c v for c diag(v), else None."""
-    if isinstance(t, Diag):
+    if isinstance(t, Fn) and t.op == "diag":
         return t.arg
-    if isinstance(t, Mul) and len(t.chain) == 1 and isinstance(t.chain[0], Diag):
+    if isinstance(t, Mul) and len(t.chain) == 1 and isinstance(t.chain[0], Fn) \
+            and t.chain[0].op == "diag":
         return B.mul(*[f for f in t.factors if f.is_scalar], t.chain[0].arg)
     return None
 
 
-@titled("diag(a) b = a ∘ b")
-def diag_times_vector(e: Expr):
-    """diag(a) b = a ∘ b and bᵀ diag(a) = (b ∘ a)ᵀ. Decreases: the length of the chain."""
-    if not isinstance(e, Mul) or len(e.chain) < 2:
+def _is_diag(f: Expr) -> bool:
+    return isinstance(f, Fn) and f.op == "diag"
+
+
+@rule("mul", title="diag(a) b = a ∘ b")
+def diag_times_vector(e: Mul):
+    """diag(a) b = a ∘ b, bᵀ diag(a) = (b ∘ a)ᵀ, diag(a) diag(b) = diag(a ∘ b), and
+    skew(a) b = a × b. Decreases: the length of the chain."""
+    if len(e.chain) < 2:
         return None
     ch = list(e.chain)
     for i in range(len(ch) - 1):
         f, g = ch[i], ch[i + 1]
-        if isinstance(f, Diag) and g.is_col:
-            return B.mul(Num(e.coeff), *e.scalars, *ch[:i], B.had(f.arg, g), *ch[i + 2:])
-        if isinstance(g, Diag) and f.is_row:
+        new = None
+        if _is_diag(f) and g.is_col:
+            new = B.had(f.arg, g)
+        elif _is_diag(g) and f.is_row:
             new = B.transpose(B.had(B.transpose(f), g.arg))
+        elif _is_diag(f) and _is_diag(g):
+            new = B.fn("diag", B.had(f.arg, g.arg))
+        elif isinstance(f, Fn) and f.op == "skew" and g.is_col:
+            new = B.fn("cross", f.arg, g)
+        if new is not None:
             return B.mul(Num(e.coeff), *e.scalars, *ch[:i], new, *ch[i + 2:])
     return None
 
 
-# ---------------------------------------------------------------------------
+@rule("mul", title="1ᵀ v = sum(v)")
+def ones_rules(e: Mul):
+    """1ᵀ v = sum(v) and vᵀ 1 = sum(v) for a vector v. Decreases: the length of the
+    chain."""
+    ch = list(e.chain)
+    for i in range(len(ch) - 1):
+        f, g = ch[i], ch[i + 1]
+        if isinstance(f, Ones) and f.is_row and g.is_col:
+            return B.mul(Num(e.coeff), *e.scalars, *ch[:i], B.fn("sum", g), *ch[i + 2:])
+        if isinstance(g, Ones) and g.is_col and f.is_row:
+            return B.mul(Num(e.coeff), *e.scalars, *ch[:i], B.fn("sum", B.transpose(f)),
+                         *ch[i + 2:])
+    return None
 
 
-@titled("functions of constants evaluated")
-def fold_constants(e: Expr):
-    """f(0) and f(1) evaluated where the value is an integer: sin(0) = 0, exp(0) = 1,
-    sin(0) = 0 for a zero vector, expm(0) = I, cosm(0) = I. Decreases: function nodes."""
-    import math
+@rule("sum", title="sum(u ∘ v) = uᵀ v")
+def sum_rules(e: Fn):
+    """sum(u ∘ v) = uᵀ v for columns; sum(A + B) = sum A + sum B; sum(s A) = s sum A.
+    Decreases: the size of the subtree under the sum."""
+    a = e.arg
+    if isinstance(a, Had) and len(a.factors) == 2 and a.is_col:
+        return B.mul(B.transpose(a.factors[0]), a.factors[1])
+    if isinstance(a, Add):
+        return B.add(*(B.fn("sum", t) for t in a.terms))
+    split = _split_scalar(a)
+    if split is not None:
+        return B.mul(split[0], B.fn("sum", split[1]))
+    return None
 
-    if isinstance(e, Fn):
-        fn = getattr(math, e.name, None)
-        if fn is None:
-            return None
-        if isinstance(e.arg, Num) and e.arg.value in (0, 1):
-            try:
-                y = fn(float(e.arg.value))
-            except ValueError:
-                return None
-            if math.isfinite(y) and y == round(y):
-                return Num(Fraction(int(round(y))))
-        if isinstance(e.arg, Zero) and fn(0.0) == 0:
-            return e.arg
-        return None
-    if isinstance(e, MatFn) and isinstance(e.arg, Zero):
-        base = getattr(math, MATRIX_FUNCTIONS[e.name], None)
-        y = base(0.0) if base is not None and MATRIX_FUNCTIONS[e.name] != "log" else None
-        if y == 0:
-            return e.arg
-        if y == 1:
-            return Ident(e.arg.rows)
+
+@rule("mul", title="Kronecker products multiplied")
+def kron_products(e: Mul):
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD when the shapes conform (MN ch. 2 Thm 2); P (aᵀ ⊗ B) =
+    aᵀ ⊗ (P B) for a row aᵀ; (a ⊗ B) P = a ⊗ (B P) for a column a; K(m, n) K(n, m) = I.
+    Decreases: the length of the chain."""
+    ch = list(e.chain)
+    for i in range(len(ch) - 1):
+        f, g = ch[i], ch[i + 1]
+        new = None
+        if isinstance(f, Kron) and isinstance(g, Kron):
+            if f.a.cols == g.a.rows and f.b.cols == g.b.rows:
+                new = B.kron(B.mul(f.a, g.a), B.mul(f.b, g.b))
+        elif isinstance(g, Kron) and g.a.is_row and not isinstance(f, Kron) \
+                and f.cols == g.b.rows:
+            new = B.kron(g.a, B.mul(f, g.b))
+        elif isinstance(f, Kron) and f.a.is_col and not isinstance(g, Kron) \
+                and f.b.cols == g.rows:
+            new = B.kron(f.a, B.mul(f.b, g))
+        elif isinstance(f, Commutation) and isinstance(g, Commutation) \
+                and f.m == g.n and f.n == g.m:
+            new = B.ident(f.rows)
+        if new is not None:
+            return B.mul(Num(e.coeff), *e.scalars, *ch[:i], new, *ch[i + 2:])
+    return None
+
+
+@rule("log", title="log(exp(u)) = u")
+def log_exp(e: Fn):
+    """log(exp(u)) = u (real u). Decreases: function applications."""
+    if isinstance(e.arg, Fn) and e.arg.op == "exp":
+        return e.arg.arg
     return None
 
 
@@ -478,7 +515,11 @@ NORMALIZE = (
     collect_like_terms,
     hadamard_rules,
     scalars_out,
+    linear_scalars_out,
     diag_rules,
     diag_times_vector,
-    fold_constants,
+    ones_rules,
+    sum_rules,
+    kron_products,
+    log_exp,
 )
