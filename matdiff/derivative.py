@@ -27,7 +27,7 @@ class Step:
     kind: Kind
     differential: Expr = None
     rules: list = field(default_factory=list)        # (record, node, its differential)
-    parts: list = field(default_factory=list)        # (term of d f, what it contributes)
+    parts: list = field(default_factory=list)        # (term, what it gives, rules used)
     raw: Expr = None                                 # read off, before simplification
     simplification: list = field(default_factory=list)   # (rule, before, after)
     result: Expr = None                              # simplified, numerator layout

@@ -123,9 +123,12 @@ def _step_sections(step: Step, result: Result, k: int) -> list:
     d_var = Diff(var)
     read = []
     shown_parts = []
-    for term, part in step.parts:
+    for term, part, used in step.parts:
         form, g = _identified(kind, part, d_var)
-        read.append(Line(term, form, _readoff_note(kind, var)))
+        notes = [_readoff_note(kind, var)] + [identity_of(r) for r in used
+                                              if getattr(r, "__doc__", None) and r.__doc__
+                                              and r.__name__ not in _PLAIN_RULES]
+        read.append(Line(term, form, "; ".join(dict.fromkeys(notes))))
         shown_parts.append(g)
     raw = step.raw if kind.symmetric or not shown_parts else B.add(*shown_parts)
     read.append(Line(("∂", var), raw, _raw_note(kind)))
@@ -154,6 +157,10 @@ def _step_sections(step: Step, result: Result, k: int) -> list:
         chain.append(Line(None, None, "nothing to simplify"))
     out.append(Section("Simplification", chain))
     return out
+
+
+# read-off rules that the general note already states (products and transposes)
+_PLAIN_RULES = {"cot_mul", "jac_mul", "jac_transpose"}
 
 
 def _identified(kind, part: Expr, d_var: Expr):

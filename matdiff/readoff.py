@@ -24,7 +24,7 @@ from .ops import record
 from .simplify.engine import tidy
 
 
-def pull(e: Expr, ctx: Expr, mode: str, acc: list, var: Sym | None = None) -> None:
+def pull(e: Expr, ctx: Expr, mode: str, acc: list, used: list | None = None) -> None:
     """Push the context `ctx` (a cotangent, or a vec-Jacobian's left factor) from e down
     to dX, appending what arrives to acc. Where an operation has no cotangent of matrix
     form for this C (a Kronecker product with a general C), the push goes on as the row
@@ -44,7 +44,12 @@ def pull(e: Expr, ctx: Expr, mode: str, acc: list, var: Sym | None = None) -> No
         if len(kids) > 1 and x.op not in ("add",):
             raise AssertionError(f"the differential is not linear in dX at {x}")
         for i, k in reversed(kids):
-            stack.append((k,) + _step(rec, x, i, c, m))
+            ctx_k, mode_k = _step(rec, x, i, c, m)
+            if used is not None:
+                rule = rec.cotangent if mode_k == "cotangent" else rec.jacobian
+                if rule not in used:
+                    used.append(rule)
+            stack.append((k, ctx_k, mode_k))
 
 
 def _step(rec, x: Expr, i: int, c: Expr, mode: str):
@@ -91,12 +96,13 @@ def terms_of(df: Expr) -> tuple:
 
 def read_off(df: Expr, var: Sym, kind: Kind, fshape, parts: list | None = None) -> Expr:
     """The derivative in numerator layout (for a symmetric variable, the kind's
-    convention), from d f. With `parts`, (term, what it contributes) are appended."""
+    convention), from d f. With `parts`, (term, what it contributes, the read-off rules
+    used on its way to dX) are appended."""
     if kind.readoff == "substitute":
         g = map_leaves(df, lambda leaf: B.ONE if isinstance(leaf, Diff) else leaf)
         if parts is not None:
             parts.extend((t, map_leaves(t, lambda leaf: B.ONE if isinstance(leaf, Diff)
-                                        else leaf)) for t in terms_of(df) if t.has_diff)
+                                        else leaf), []) for t in terms_of(df) if t.has_diff)
         return g if df.has_diff else B.zero(fshape)
     if kind.readoff == "gradient":
         total = []
@@ -104,11 +110,12 @@ def read_off(df: Expr, var: Sym, kind: Kind, fshape, parts: list | None = None) 
             if not t.has_diff:
                 continue
             acc: list = []
-            pull(t, B.ONE, "cotangent", acc)
+            used: list = []
+            pull(t, B.ONE, "cotangent", acc, used)
             part = B.add(*acc)
             total.append(part)
             if parts is not None:
-                parts.append((t, part))
+                parts.append((t, part, used))
         grad = B.add(*total) if total else B.zero(var.shape)
         return kind_gradient(kind, grad)
     start = B.ident(dim_mul(*fshape))
@@ -117,11 +124,12 @@ def read_off(df: Expr, var: Sym, kind: Kind, fshape, parts: list | None = None) 
         if not t.has_diff:
             continue
         acc = []
-        pull(t, start, "jacobian", acc)
+        used = []
+        pull(t, start, "jacobian", acc, used)
         part = B.add(*acc)
         total.append(part)
         if parts is not None:
-            parts.append((t, part))
+            parts.append((t, part, used))
     if not total:
         return B.zero(kind.numerator_shape(fshape, var.shape))
     return B.add(*total)

@@ -71,6 +71,10 @@ def near_builtin(name: str) -> str | None:
     """The built-in a name is probably a misspelling of, or None."""
     if name in ALIASES:
         return ALIASES[name]
+    if name.startswith("d") and name[1:] in CALL_NAMES and name not in CALL_NAMES:
+        frechet = sorted(n for n in CALL_NAMES if n.startswith("d") and n[1:] in CALL_NAMES)
+        return (f"no Fréchet derivative is written for {name[1:]}(); there are "
+                + ", ".join(f"{n}(U, E)" for n in frechet))
     names = sorted(set(CALL_NAMES) | {"kron", "hadamard"})
     for b in names:
         if name.lower() == b and name != b:
@@ -581,6 +585,8 @@ class Checker:
 
     def abstract_call(self, name: str, raw: Raw) -> Expr:
         near = near_builtin(name)
+        if near is not None and near.startswith("no Fréchet"):
+            raise self.fail(f"unknown function '{name}': {near}", raw)
         if near is not None:
             raise self.fail(f"unknown function '{name}'; did you mean {near}?", raw,
                             hint=f"to use {name} as an abstract function, declare its kind, "

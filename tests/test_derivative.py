@@ -70,7 +70,7 @@ def test_the_differential_splits_into_linear_terms():
     t = analyse("tr(A X B X^T C)", Declarations(), "X")
     step = derive(t.expr, t.wrt)
     assert len(terms_of(step.differential)) == 2
-    assert [to_text(term) for term, _ in step.parts] == ["tr(A dX B X^T C)", "tr(A X B dX^T C)"]
+    assert [to_text(term) for term, _, _ in step.parts] == ["tr(A dX B X^T C)", "tr(A X B dX^T C)"]
 
 
 @pytest.mark.parametrize("src,wrt,fragment", [

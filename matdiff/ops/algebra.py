@@ -378,7 +378,7 @@ register(Op("ones", "ones", d=lambda e, d: B.zero(e.shape)))
 register(Op("K", "commutation matrix", d=lambda e, d: B.zero(e.shape)))
 register(Op("d", "a differential"))
 register(Op("dof", "a differential written out (explain)"))
-register(Op("index", "an entry x[i] or X[i, j]"))
+
 
 
 def exponent_value(e: Expr):

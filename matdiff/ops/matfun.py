@@ -293,9 +293,14 @@ def frechet(dname: str, name: str, gprime, code: str, value, power: bool = False
 
 def _no_second(dname):
     def d(e, dd):
-        """unsupported: second derivatives through a Fréchet derivative."""
-        raise UnsupportedError(f"second derivatives through {dname}() (a Fréchet derivative) "
-                               "are not supported")
+        """d L_g(U, E) = L_g(U, dE) when U does not depend on the variable (L_g is linear in
+        E); the second Fréchet derivative (U varying) is unsupported."""
+        if not B.is_zero(dd(e.args[0])):
+            raise UnsupportedError(f"second derivatives through {dname}() (a Fréchet "
+                                   "derivative whose matrix varies) are not supported")
+        if len(e.args) == 1:
+            return B.zero(e.shape)
+        return B.fn(dname, e.args[0], dd(e.args[1]), *e.args[2:])
     return d
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from .. import build as B
 from ..errors import UnsupportedError
-from ..expr import Add, Expr, Fn, Ident, Ones, Zero
+from ..expr import Add, Expr, Fn, Ident, Index, Ones, Zero
 from .common import ANY, function
+from .registry import Op, register
 
 
 # ---------------------------------------------------------------------------
@@ -282,3 +283,51 @@ function(
     evaluate=_skew_eval, family="shaping")
 
 
+
+
+# ---------------------------------------------------------------------------
+# entries and unit vectors (§1, §5 of the notes)
+
+
+def unit(i: str, j, shape) -> Expr:
+    """e_i (a column of `shape`) or E_ij (a matrix of `shape`)."""
+    return Index(None, i, j, tuple(shape))
+
+
+def d_index(e: Index, d):
+    """d x[i] = dx[i]; d X[i, j] = dX[i, j] (§1: ∂x_i/∂x = e_iᵀ, ∂x_ij/∂X = E_ji)."""
+    return Index(d(e.arg), e.i, e.j)
+
+
+def cot_index(e: Index, i: int, c: Expr) -> Expr:
+    """⟨c, U[i, j]⟩ = ⟨c E_ij, U⟩; ⟨c, u[i]⟩ = ⟨c e_i, u⟩."""
+    return B.mul(c, unit(e.i, e.j, e.arg.shape))
+
+
+def jac_index(e: Index, i: int, L: Expr) -> Expr:
+    """u[i] = e_iᵀ u; U[i, j] = vec(E_ij)ᵀ vec U."""
+    return B.mul(L, B.transpose(B.vec(unit(e.i, e.j, e.arg.shape))))
+
+
+def _index_np(p, e: Index):
+    if e.arg is not None:
+        idx = e.i if e.j is None else f"{e.i}, {e.j}"
+        return f"{p.at(e.arg, 5)}[{idx}]", 5
+    r, c = e.shape
+    if e.j is None:
+        n = p.dim(r if c == 1 else c)
+        return f"np.eye({n})[{e.i}]", 5
+    return f"np.outer(np.eye({p.dim(r)})[{e.i}], np.eye({p.dim(c)})[{e.j}])", 5
+
+
+def _index_eval(np, vals, e):
+    from ..numeric import NumericError
+    raise NumericError(f"{e} needs values of its indices")
+
+
+register(Op(
+    "index", "an entry x[i] or X[i, j]; the unit vector e_i and unit matrix E_ij",
+    d=d_index, cotangent=cot_index, jacobian=jac_index,
+    derivative="d X[i, j] = dX[i, j]",
+    transpose=lambda e: Index(None, e.j, e.i, (e.cols, e.rows)) if e.arg is None and e.j else None,
+    numpy=_index_np, evaluate=_index_eval, family="shaping"))

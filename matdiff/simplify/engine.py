@@ -60,10 +60,12 @@ class RewriteLoop(UnsupportedError):
 class Catalogue:
     """Rules indexed by the operation at the root of the nodes they match."""
 
+    MEMO_LIMIT = 100_000
+
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = tuple(rules)
         self.by_op: dict = {}
-        self.generic = tuple(r for r in self.rules if getattr(r, "ops", None) is None)
+        self.memo: dict = {}      # node -> its fixed point: the rules are pure, so it lasts
 
     def for_op(self, op: str) -> tuple:
         got = self.by_op.get(op)
@@ -80,7 +82,12 @@ def rewrite(e: Expr, rules, trace: list | None = None) -> Expr:
     """e with the rules applied everywhere, until none applies. With `trace`, every
     firing is appended to it as (rule, node before, node after)."""
     cat = rules if isinstance(rules, Catalogue) else Catalogue(rules)
-    memo: dict[Expr, Expr] = {}
+    if trace is None:
+        if len(cat.memo) > cat.MEMO_LIMIT:
+            cat.memo.clear()
+        memo = cat.memo
+    else:
+        memo = {}                 # a trace needs every firing, not remembered results
     depth = 0
 
     def go(x: Expr) -> Expr:
