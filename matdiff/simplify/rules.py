@@ -493,12 +493,123 @@ def kron_products(e: Mul):
     return None
 
 
-@rule("log", title="log(exp(u)) = u")
+@rule("log", title="log(exp(u)) = u, log(1 + exp(u)) = softplus(u)")
 def log_exp(e: Fn):
-    """log(exp(u)) = u (real u). Decreases: function applications."""
+    """log(exp(u)) = u (real u); log(1 + exp(u)) = softplus(u). Decreases: function
+    applications."""
     if isinstance(e.arg, Fn) and e.arg.op == "exp":
         return e.arg.arg
+    u = _one_plus_exp(e.arg)
+    if u is not None:
+        return B.fn("softplus", u)
     return None
+
+
+def _is_one(e: Expr) -> bool:
+    return isinstance(e, Ones) or (isinstance(e, Num) and e.value == 1)
+
+
+def _one_plus_exp(e: Expr):
+    """u when e = 1 + exp(u) (the 1 on every entry), else None."""
+    if isinstance(e, Add) and len(e.terms) == 2:
+        a, b = e.terms
+        for one, ex in ((a, b), (b, a)):
+            if _is_one(one) and isinstance(ex, Fn) and ex.op == "exp":
+                return ex.arg
+    return None
+
+
+def _negative_power_base(f: Expr):
+    """(b, k) when f = b^-k for an integer k > 0 (element-wise or scalar), else None."""
+    if isinstance(f, (HadPow, Pow)):
+        v = num_value(f.exp)
+        if v is not None and v < 0 and v.denominator == 1:
+            return f.base, -v.numerator
+    return None
+
+
+def _sigmoid_power(f: Expr):
+    """(sigmoid(u), k) when f = sigmoid(u)^k, k a positive integer; else (None, 0)."""
+    k = 1
+    if isinstance(f, (Pow, HadPow)):
+        v = int_value(f.exp)
+        if v is None or v < 1:
+            return None, 0
+        f, k = f.base, v
+    if isinstance(f, Fn) and f.op == "sigmoid":
+        return f, k
+    return None, 0
+
+
+def _power(base: Expr, k: int, elementwise: bool) -> Expr:
+    return B.hadpow(base, k) if elementwise else B.power(base, k)
+
+
+@rule("had", "mul", "hadpow", "pow", title="exp(u)/(1 + exp(u)) = sigmoid(u)")
+def sigmoid_forms(e: Expr):
+    """(1 + exp(−u))⁻ᵏ = sigmoid(u)ᵏ, exp(u)/(1 + exp(u)) = sigmoid(u) and
+    sigmoid(u) exp(−u) = sigmoid(−u), element-wise or for scalars. Decreases: the number
+    of exp nodes."""
+    nb = _negative_power_base(e)
+    if nb is not None:
+        u = _one_plus_exp(nb[0])
+        if u is not None and isinstance(u, Mul) and u.coeff < 0:
+            return _power(B.fn("sigmoid", B.neg(u)), nb[1], isinstance(e, HadPow))
+        return None
+    if isinstance(e, Had):
+        fs = list(e.factors)
+    elif isinstance(e, Mul):
+        fs = list(e.scalars)
+    else:
+        return None
+    for i, f in enumerate(fs):
+        for j, g in enumerate(fs):
+            if j == i or not (isinstance(g, Fn) and g.op == "exp"):
+                continue
+            new = None
+            nb = _negative_power_base(f)
+            if nb is not None and nb[1] == 1 and _one_plus_exp(nb[0]) is not None \
+                    and key(_one_plus_exp(nb[0])) == key(g.arg):
+                new = B.fn("sigmoid", g.arg)                  # exp(u) / (1 + exp(u))
+            else:
+                sig, k = _sigmoid_power(f)                    # sigmoid(u)^k exp(-u)
+                if sig is not None and key(B.neg(sig.arg)) == key(g.arg):
+                    new = B.fn("sigmoid", g.arg)
+                    if k > 1:
+                        pw = _power(sig, k - 1, isinstance(e, Had))
+                        new = B.had(pw, new) if isinstance(e, Had) else B.mul(pw, new)
+            if new is None:
+                continue
+            rest = [x for k, x in enumerate(fs) if k not in (i, j)]
+            if isinstance(e, Had):
+                return B.had(new, *rest)
+            return B.mul(Num(e.coeff), new, *rest, *e.chain)
+    return None
+
+
+@rule("mul", title="uᵀ (v ./ u) = sum(v)")
+def inner_of_elementwise(e: Mul):
+    """uᵀ v = sum(u ∘ v) for vectors, when the element-wise product simplifies
+    (uᵀ (v ./ u) = sum(v)). Decreases: the cost."""
+    if not (e.is_scalar and len(e.chain) == 2 and not e.scalars):
+        return None
+    a, b = e.chain
+    if not (a.is_row and b.is_col):
+        return None
+    u = B.transpose(a)
+    if not any(isinstance(x, (Had, HadPow)) or isinstance(x, T) and isinstance(x.arg, Had)
+               for x in (a, b)):
+        return None
+    from .engine import rewrite
+    cand = rewrite(B.fn("sum", B.had(_untranspose(u), b)), [hadamard_rules, push_transpose])
+    from .cost import cost
+    if cost(cand) < cost(e):
+        return B.mul(Num(e.coeff), cand)
+    return None
+
+
+def _untranspose(u: Expr) -> Expr:
+    return u.arg if isinstance(u, T) and u.arg.is_col else u
 
 
 NORMALIZE = (
@@ -522,4 +633,6 @@ NORMALIZE = (
     sum_rules,
     kron_products,
     log_exp,
+    sigmoid_forms,
+    inner_of_elementwise,
 )
