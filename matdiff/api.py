@@ -29,10 +29,12 @@ from .textform import to_text
 Names = Union[str, Iterable[str]]
 
 
-def _decls(scalar: Names, vector: Names, matrix: Names, symmetric: Names) -> Declarations:
+def _decls(scalar: Names, vector: Names, matrix: Names, symmetric: Names,
+           square: Names = ()) -> Declarations:
     def names(v):
         return [v] if isinstance(v, str) else list(v or ())
-    return Declarations.from_lists(names(scalar), names(vector), names(matrix), names(symmetric))
+    return Declarations.from_lists(names(scalar), names(vector), names(matrix), names(symmetric),
+                                   names(square))
 
 
 class Derivative:
@@ -182,19 +184,20 @@ class Expression:
 
 
 def parse(expr: str, *, scalar: Names = (), vector: Names = (), matrix: Names = (),
-          symmetric: Names = ()) -> Expression:
+          symmetric: Names = (), square: Names = ()) -> Expression:
     """Parse and check an expression (kinds by name unless declared)."""
-    return Expression(analyse(expr, _decls(scalar, vector, matrix, symmetric)))
+    return Expression(analyse(expr, _decls(scalar, vector, matrix, symmetric, square)))
 
 
 def d(expr: str, wrt, *, layout: str = "numerator", scalar: Names = (),
-      vector: Names = (), matrix: Names = (), symmetric: Names = (),
+      vector: Names = (), matrix: Names = (), symmetric: Names = (), square: Names = (),
       convention: str = "sym") -> Derivative:
     """The derivative of `expr` with respect to `wrt` (a name, or a pair of names for a
     second derivative), simplified, in `layout`; `convention` ("sym" or "cookbook") for a
     variable declared symmetric."""
     return Derivative(differentiate(expr, wrt, layout,
-                                    _decls(scalar, vector, matrix, symmetric), convention))
+                                    _decls(scalar, vector, matrix, symmetric, square),
+                                    convention))
 
 
 __all__ = ["d", "parse", "Derivative", "Expression"]

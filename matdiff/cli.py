@@ -39,8 +39,9 @@ EXAMPLES = """Examples:
 """
 
 SYNTAX = """Names: Uppercase = matrix, lowercase = column vector, Greek (alpha, theta) =
-scalar; declare others with --scalar/--vector/--matrix. I is the identity, ones a
-vector of ones. An unknown name applied to names, u(x), is an abstract function.
+scalar; declare others with --scalar/--vector/--matrix (--square, --symmetric). I
+is the identity, ones a vector of ones, matrix(1) a matrix of ones. An unknown
+name applied to names, u(x), is an abstract function.
 
 Syntax: A X B (product; also *), + -, / (by a scalar), .* ./ .^ (element-wise), X^T
 or X', X^-1 or inv(X), X^n, kron(A, B), tr det logdet adj pinv norm norm1 sum
@@ -104,6 +105,8 @@ SCALAR = typer.Option([], "--scalar", help="Names that are scalars (comma-separa
 VECTOR = typer.Option([], "--vector", help="Names that are column vectors.")
 MATRIX = typer.Option([], "--matrix", help="Names that are matrices.")
 SYMMETRIC = typer.Option([], "--symmetric", help="Names of symmetric matrices.")
+SQUARE = typer.Option([], "--square", help="Names of square matrices (tr(kron(A, X)) with "
+                                           "square A and X is tr(A) I).")
 CONVENTION = typer.Option(Convention.sym, "--symmetric-convention",
                           help="For a symmetric variable: sym (the gradient on symmetric "
                                "matrices, (G + G^T)/2; the default) or cookbook (the Matrix "
@@ -128,9 +131,9 @@ def styled_terminal() -> bool:
             and os.environ.get("TERM") != "dumb")
 
 
-def declarations(scalar, vector, matrix, symmetric):
+def declarations(scalar, vector, matrix, symmetric, square=()):
     from .shapes import Declarations
-    return Declarations.from_lists(scalar, vector, matrix, symmetric)
+    return Declarations.from_lists(scalar, vector, matrix, symmetric, square)
 
 
 def split_args(args: list) -> tuple[str, list]:
@@ -205,14 +208,15 @@ def d_command(
         help="pretty (the default on a terminal), text (the default otherwise), latex, json, "
              "numpy, python."),
     scalar: List[str] = SCALAR, vector: List[str] = VECTOR, matrix: List[str] = MATRIX,
-    symmetric: List[str] = SYMMETRIC, convention: Convention = CONVENTION,
+    symmetric: List[str] = SYMMETRIC, square: List[str] = SQUARE,
+    convention: Convention = CONVENTION,
     check: bool = typer.Option(False, "--check",
                                help="Also verify the result by finite differences."),
     trials: int = typer.Option(3, "--trials", help="Random inputs for --check."),
 ):
     try:
         expr, variables = split_args(args)
-        decls = declarations(scalar, vector, matrix, symmetric)
+        decls = declarations(scalar, vector, matrix, symmetric, square)
         check_convention(convention, decls, variables)
         if expr == "-":
             if fmt == Format.python:
@@ -332,7 +336,8 @@ def run_batch(lines, variables, layout, fmt, decls, check, trials, convention) -
 def check_command(
     args: List[str] = ARGS, layout: Layout = LAYOUT,
     scalar: List[str] = SCALAR, vector: List[str] = VECTOR, matrix: List[str] = MATRIX,
-    symmetric: List[str] = SYMMETRIC, convention: Convention = CONVENTION,
+    symmetric: List[str] = SYMMETRIC, square: List[str] = SQUARE,
+    convention: Convention = CONVENTION,
     trials: int = typer.Option(3, "--trials", help="Random inputs."),
     tolerance: float = typer.Option(1e-6, "--tolerance", help="Largest relative error allowed."),
 ):
@@ -342,7 +347,7 @@ def check_command(
 
     try:
         expr, variables = split_args(args)
-        decls = declarations(scalar, vector, matrix, symmetric)
+        decls = declarations(scalar, vector, matrix, symmetric, square)
         check_convention(convention, decls, variables)
         result = differentiate(expr, variables, layout.value, decls, convention.value)
         rep = run_check(result, trials, tolerance)
@@ -359,13 +364,14 @@ def explain_command(
     fmt: Optional[ExplainFormat] = typer.Option(
         None, "--format", "-f", help="pretty (on a terminal), text, or latex (Markdown)."),
     scalar: List[str] = SCALAR, vector: List[str] = VECTOR, matrix: List[str] = MATRIX,
-    symmetric: List[str] = SYMMETRIC, convention: Convention = CONVENTION,
+    symmetric: List[str] = SYMMETRIC, square: List[str] = SQUARE,
+    convention: Convention = CONVENTION,
 ):
     from .explain import explain, lines_plain, to_markdown, to_plain
 
     try:
         expr, variables = split_args(args)
-        decls = declarations(scalar, vector, matrix, symmetric)
+        decls = declarations(scalar, vector, matrix, symmetric, square)
         check_convention(convention, decls, variables)
         ex = explain(expr, variables, layout.value, decls, convention.value)
     except MatdiffError as err:
@@ -400,7 +406,7 @@ def explain_command(
 # the argument list: options anywhere, expressions that start with '-'
 
 _VALUED = {"--layout", "-l", "--format", "-f", "--scalar", "--vector", "--matrix",
-           "--symmetric", "--symmetric-convention", "--trials", "--tolerance"}
+           "--symmetric", "--square", "--symmetric-convention", "--trials", "--tolerance"}
 _FLAGS = {"--check", "--help", "-h"}
 _COMMANDS = {"d", "check", "explain"}
 

@@ -49,15 +49,38 @@ def dim_names(symbols: dict, exprs=()) -> list:
     return out
 
 
-def choose_sizes(symbols: dict, rng, low: int = 2, high: int = 6, exprs=()) -> dict:
-    """A size for each named dimension: distinct values where there are enough."""
+def choose_sizes(symbols: dict, rng, low: int = 2, high: int = 6, exprs=(),
+                 constraints=()) -> dict:
+    """A size for each named dimension: distinct values where there are enough, and
+    satisfying the constraints (products of dimensions known to be equal, from square
+    Kronecker products: m·p = n·q), with unequal factors where possible."""
     names = dim_names(symbols, exprs)
-    pool = list(range(low, high + 1))
-    rng.shuffle(pool)
-    sizes = {}
-    for i, n in enumerate(names):
-        sizes[n] = pool[i] if i < len(pool) else int(rng.integers(low, high + 1))
+    for c in constraints:
+        for side in c:
+            for d in side:
+                if isinstance(d, str) and d not in names:
+                    names.append(d)
+    for attempt in range(400):
+        pool = list(range(low, high + 1))
+        rng.shuffle(pool)
+        sizes = {}
+        for i, n in enumerate(names):
+            distinct = attempt < 50 and i < len(pool)
+            sizes[n] = pool[i] if distinct else int(rng.integers(low, high + 1))
+        if all(_product(a, sizes) == _product(b, sizes) for a, b in constraints):
+            return sizes
+    for a, b in constraints:          # none found: equal factors, position by position
+        for x, y in zip(a, b):
+            if isinstance(x, str) and isinstance(y, str):
+                sizes[y] = sizes[x]
     return sizes
+
+
+def _product(factors, sizes: dict) -> int:
+    out = 1
+    for d in factors:
+        out *= d if isinstance(d, int) else sizes[d]
+    return out
 
 
 def size_of(d, sizes: dict) -> int:
@@ -311,7 +334,8 @@ def numeric_derivative(value, env: dict, var: Sym, fshape, layout: str, conventi
 
 def check_formula(function: Expr, variables, symbols: dict, layout: str, formula,
                   trials: int = 3, seed: int = 0, tolerance: float = 1e-6,
-                  function_value=None, guard=(), convention: str = "sym") -> CheckReport:
+                  function_value=None, guard=(), convention: str = "sym",
+                  constraints=()) -> CheckReport:
     """Compare `formula(env)` (the printed derivative, evaluated) with finite
     differences of `function` at random inputs; `function_value(env)` may replace
     the evaluation of `function` (an independent oracle in tests). `variables` is the
@@ -326,7 +350,8 @@ def check_formula(function: Expr, variables, symbols: dict, layout: str, formula
     attempts = 0
     while done < trials and attempts < 20 * trials:
         attempts += 1
-        sizes = choose_sizes(symbols, rng, exprs=(function,) + tuple(guard))
+        sizes = choose_sizes(symbols, rng, exprs=(function,) + tuple(guard),
+                             constraints=constraints)
         env = random_inputs(symbols, sizes, rng)
         value = function_value if function_value is not None else (
             lambda en, _s=sizes: evaluate(function, en, _s))

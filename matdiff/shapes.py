@@ -28,6 +28,7 @@ GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "et
          "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho",
          "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega"}
 KINDS = ("scalar", "vector", "matrix")
+KIND_WORDS = ("scalar", "vector", "matrix", "symmetric", "square")   # declarations
 SPECIAL_NAMES = {"I", "ones"}
 
 # spellings of other tools, answered with matdiff's
@@ -96,17 +97,19 @@ class Declarations:
     vector: set = field(default_factory=set)
     matrix: set = field(default_factory=set)
     symmetric: set = field(default_factory=set)
+    square: set = field(default_factory=set)
 
     @classmethod
-    def from_lists(cls, scalar=(), vector=(), matrix=(), symmetric=()) -> "Declarations":
+    def from_lists(cls, scalar=(), vector=(), matrix=(), symmetric=(),
+                   square=()) -> "Declarations":
         d = cls(set(_names(scalar)), set(_names(vector)), set(_names(matrix)),
-                set(_names(symmetric)))
+                set(_names(symmetric)), set(_names(square)))
         d.check()
         return d
 
     def check(self) -> None:
         groups = {"scalar": self.scalar, "vector": self.vector,
-                  "matrix": self.matrix | self.symmetric}
+                  "matrix": self.matrix | self.symmetric | self.square}
         seen: dict[str, str] = {}
         for kind, names in groups.items():
             for n in names:
@@ -118,10 +121,11 @@ class Declarations:
                 raise UsageError("'I' is the identity matrix and cannot be declared")
             if not re.fullmatch(_NAME, n):
                 raise UsageError(f"'{n}' is not a name that can be declared")
-        for n in self.symmetric:
-            if n in self.scalar or n in self.vector:
-                raise UsageError(f"'{n}' cannot be both symmetric and a "
-                                 f"{'scalar' if n in self.scalar else 'vector'}")
+        for group, word in ((self.symmetric, "symmetric"), (self.square, "square")):
+            for n in group:
+                if n in self.scalar or n in self.vector:
+                    raise UsageError(f"'{n}' cannot be both {word} and a "
+                                     f"{'scalar' if n in self.scalar else 'vector'}")
 
     def kind_of(self, name: str) -> tuple[str, bool]:
         """(kind, declared?)"""
@@ -129,7 +133,7 @@ class Declarations:
             return "scalar", True
         if name in self.vector:
             return "vector", True
-        if name in self.matrix or name in self.symmetric:
+        if name in self.matrix or name in self.symmetric or name in self.square:
             return "matrix", True
         return default_kind(name), False
 
@@ -137,23 +141,20 @@ class Declarations:
         return self.kind_of(name)[1]
 
     def as_dict(self) -> dict:
-        return {k: sorted(getattr(self, k)) for k in ("scalar", "vector", "matrix", "symmetric")
-                if getattr(self, k)}
+        return {k: sorted(getattr(self, k)) for k in KIND_WORDS if getattr(self, k)}
 
     def merged(self, other: "Declarations") -> "Declarations":
         """These declarations, with `other`'s taking precedence for the names it declares."""
-        redeclared = other.scalar | other.vector | other.matrix | other.symmetric
-        out = Declarations(self.scalar - redeclared | other.scalar,
-                           self.vector - redeclared | other.vector,
-                           self.matrix - redeclared | other.matrix,
-                           self.symmetric - redeclared | other.symmetric)
+        redeclared = set().union(*(getattr(other, k) for k in KIND_WORDS))
+        out = Declarations(*(getattr(self, k) - redeclared | getattr(other, k)
+                             for k in KIND_WORDS))
         out.check()
         return out
 
 
 _NAME = r"[A-Za-z_\u0391-\u03A9\u03B1-\u03C9][A-Za-z0-9_\u0391-\u03A9\u03B1-\u03C9]*"
 _DECLARATION = re.compile(rf"^\s*({_NAME}(?:\s*,\s*{_NAME})*)\s*:\s*"
-                          r"(scalar|vector|matrix|symmetric)\s*$")
+                          r"(scalar|vector|matrix|symmetric|square)\s*$")
 
 
 def split_declarations(line: str) -> tuple[Declarations, str, str]:
@@ -162,7 +163,7 @@ def split_declarations(line: str) -> tuple[Declarations, str, str]:
     parts = line.split(";")
     if len(parts) == 1:
         return Declarations(), line, ""
-    kinds: dict[str, list] = {"scalar": [], "vector": [], "matrix": [], "symmetric": []}
+    kinds: dict[str, list] = {k: [] for k in KIND_WORDS}
     pos = 0
     for clause in parts[:-1]:
         m = _DECLARATION.match(clause)
@@ -216,6 +217,7 @@ class DimVar:
 class Dims:
     def __init__(self) -> None:
         self.count = 0
+        self.constraints: list = []     # (product, product) pairs known only to be equal
 
     def fresh(self, origin: str | None = None) -> DimVar:
         i = self.count
@@ -255,13 +257,19 @@ class Dims:
             a.bound = b
             return True
         if isinstance(a, tuple) and isinstance(b, tuple):
-            fa = self.flat(a)
-            fb = self.flat(b)
-            if len(fa) == len(fb) and all(x is y or x == y for x, y in zip(fa, fb)):
+            # m·p = n·q says nothing about m and n: the factors of a Kronecker product stay
+            # independent (a 6×6 product may have 3×2 and 2×3 factors); the equation is
+            # kept, and the numeric checks choose sizes that satisfy it
+            fa, fb = self.flat(a), self.flat(b)
+            if sorted(map(id, fa)) == sorted(map(id, fb)):
                 return True
-            if len(a) != len(b):
-                return False
-            return all(self.unify(x, y) for x, y in zip(a, b))
+            ints_a = [x for x in fa if isinstance(x, int)]
+            ints_b = [x for x in fb if isinstance(x, int)]
+            if not [x for x in fa if not isinstance(x, int)] and \
+                    not [x for x in fb if not isinstance(x, int)]:
+                return _prod(ints_a) == _prod(ints_b)
+            self.constraints.append((a, b))
+            return True
         return False
 
     def flat(self, t) -> list:
@@ -323,6 +331,13 @@ class Dims:
         return f"{self.show(shape[0])}×{self.show(shape[1])}"
 
 
+def _prod(xs) -> int:
+    out = 1
+    for x in xs:
+        out *= x
+    return out
+
+
 # ---------------------------------------------------------------------------
 # the checker
 
@@ -340,6 +355,7 @@ class Typed:
     style: TextStyle = PLAIN
     notes: list = field(default_factory=list)
     wrts: tuple = ()         # every variable, for repeated wrt
+    constraints: tuple = ()  # (dims, dims): products of dimensions known to be equal
 
     def symbol(self, name: str) -> Sym:
         return self.symbols[name]
@@ -415,11 +431,12 @@ class Checker:
         if not declared and name in self.exponent_names:
             kind = "scalar"          # a name used only in exponents: X^n, (x^T x)^(p - 1)
         symmetric = name in self.decls.symmetric
+        square = symmetric or name in self.decls.square
         if kind == "scalar":
             shape = SCALAR
         elif kind == "vector":
             shape = (self.dims.fresh(name), 1)
-        elif symmetric:
+        elif square:
             n = self.dims.fresh(name)
             shape = (n, n)
         else:
@@ -917,8 +934,17 @@ def _resolve(ck: Checker, expr: Expr, variables, source: str, decls: Declaration
     symbols = {n: fix(s) for n, s in ck.symbols.items()}
     functions = {n: fix_shape(s) for n, s in ck.functions.items()}
     vs = tuple(symbols[v.name] for v in variables)
+    constraints = []
+    for a, b in dims.constraints:
+        fa, fb = _factors(dims.resolve(a)), _factors(dims.resolve(b))
+        if sorted(map(str, fa)) != sorted(map(str, fb)):
+            constraints.append((fa, fb))
     return Typed(out, source, symbols, functions, vs[0] if vs else None, decls,
-                 text_style(raw), ck.notes, vs)
+                 text_style(raw), ck.notes, vs, tuple(constraints))
+
+
+def _factors(d) -> tuple:
+    return tuple(d.factors) if isinstance(d, DimProd) else (d,)
 
 
 def _refresh(e: Expr) -> Expr:

@@ -43,7 +43,8 @@ def check(result, trials: int = 3, tolerance: float = DEFAULT_TOLERANCE,
     return check_formula(result.function, result.variables, t.symbols, result.layout,
                          lambda env: eval_numpy_code(code, env), trials=trials, seed=seed,
                          tolerance=_tolerance(result, tolerance), guard=(result.expr,),
-                         convention=result.convention or "sym")
+                         convention=result.convention or "sym",
+                         constraints=t.constraints)
 
 
 def check_formula_expr(result, formula: Expr, trials: int = 3,
@@ -60,7 +61,8 @@ def check_formula_expr(result, formula: Expr, trials: int = 3,
 
     return check_formula(result.function, result.variables, t.symbols, result.layout, value,
                          trials=trials, seed=seed, tolerance=_tolerance(result, tolerance),
-                         guard=(formula,), convention=result.convention or "sym")
+                         guard=(formula,), convention=result.convention or "sym",
+                         constraints=t.constraints)
 
 
 def describe(report: CheckReport) -> str:

@@ -13,8 +13,9 @@ from matdiff.shapes import Declarations
 TOL = 1e-6
 
 
-def run(expr: str, wrt: str, layout: str = "numerator", **kinds):
-    return differentiate(expr, wrt, layout, Declarations.from_lists(**kinds))
+def run(expr: str, wrt, layout: str = "numerator", convention: str = "sym", **kinds):
+    """The derivative by `wrt` (a name, or a list of two names for a second derivative)."""
+    return differentiate(expr, wrt, layout, Declarations.from_lists(**kinds), convention)
 
 
 def text(expr: str, wrt: str, layout: str = "numerator", **kinds) -> str:
@@ -28,9 +29,11 @@ def numeric_error(result, oracle=None, trials: int = 2, seed: int = 1) -> float:
     value = None
     if oracle is not None:
         value = lambda env: oracle(**env)   # noqa: E731
-    report = check_formula(result.function, result.var, result.typed.symbols, result.layout,
-                           lambda env: eval_numpy_code(code, env), trials=trials, seed=seed,
-                           function_value=value, guard=(result.expr,))
+    report = check_formula(result.function, result.variables, result.typed.symbols,
+                           result.layout, lambda env: eval_numpy_code(code, env), trials=trials,
+                           seed=seed, function_value=value, guard=(result.expr,),
+                           convention=result.convention or "sym",
+                           constraints=result.typed.constraints)
     return report.max_rel_error
 
 

@@ -33,7 +33,7 @@ COOKBOOK = [
     C("(103)", "tr(A X^T B)", "X", "B A", lambda A, X, B: T(A @ X.T @ B)),
     C("(104)", "tr(X^T A)", "X", "A", lambda X, A: T(X.T @ A)),
     C("(105)", "tr(A X^T)", "X", "A", lambda A, X: T(A @ X.T)),
-    C("(106)", "tr(kron(A, X))", "X", "tr(A) I", lambda A, X: T(np.kron(A, X))),
+    C("(106)", "tr(kron(A, X))", "X", "tr(A) I", lambda A, X: T(np.kron(A, X)), square="A,X"),
     # §2.5.2 second-order traces
     C("(107)", "tr(X^2)", "X", "2 X^T", lambda X: T(X @ X)),
     C("(108)", "tr(X^2 B)", "X", "(X B + B X)^T", lambda X, B: T(X @ X @ B)),
@@ -51,7 +51,7 @@ COOKBOOK = [
       lambda A, X, B, C: T(A @ X @ B @ X.T @ C)),
     C("(120)", "tr((A X B + C) (A X B + C)^T)", "X", "2 A^T (A X B + C) B^T",
       lambda A, X, B, C: T((A @ X @ B + C) @ (A @ X @ B + C).T)),
-    C("(121)", "tr(kron(X, X))", "X", "2 tr(X) I", lambda X: T(np.kron(X, X))),
+    C("(121)", "tr(kron(X, X))", "X", "2 tr(X) I", lambda X: T(np.kron(X, X)), square="X"),
     # §2.5.3 higher order, §2.5.4 other
     C("(122)", "tr(X^4)", "X", "4 (X^T)^3", lambda X: T(np.linalg.matrix_power(X, 4))),
     C("(124)", "tr(A X^-1 B)", "X", "-X^-T A^T B^T X^-T", lambda A, X, B: T(A @ inv(X) @ B)),

@@ -73,7 +73,7 @@ def _dim_names(e):
     ("norm(x - a)", "x", {}, r"\frac{\left(x - a\right)^{\top}}{\left\| x - a \right\|}"),
     ("alpha x^T x", "x", {}, r"2 \alpha x^{\top}"),
     ("u(x)^T A", "x", {}, r"A^{\top} \frac{\partial u}{\partial x}"),
-    ("tr(kron(A, X))", "X", {}, r"\operatorname{tr}\left(A\right) I"),
+    ("tr(kron(A, X))", "X", {"square": ["A,X"]}, r"\operatorname{tr}\left(A\right) I"),
 ])
 def test_latex(src, wrt, kinds, latex):
     assert render(run(src, wrt, **kinds), "latex") == latex

@@ -205,12 +205,14 @@ SEED = [
     R("tr-expm", "§6.1", "tr(expm(X))", "X", "expm(X)", "expm(X)", lambda X: np.trace(sla.expm(X))),
     R("tr-sinm", "§6.1", "tr(sinm(X))", "X", "cosm(X)", "cosm(X)", lambda X: np.trace(sla.sinm(X))),
     R("tr-cosm", "§6.1", "tr(cosm(X))", "X", "-sinm(X)", "-sinm(X)", lambda X: np.trace(sla.cosm(X))),
+    # the notes take A and X square (declared: a square Kronecker product may have
+    # non-square factors, whose trace is not tr(A) tr(X))
     R("tr-kron-AX", "§6.1", "tr(kron(A, X))", "X", "tr(A) I", "tr(A) I",
-      lambda A, X: np.trace(np.kron(A, X))),
+      lambda A, X: np.trace(np.kron(A, X)), square="A,X"),
     R("tr-kron-AX-symbol", "§6.1", "tr(A ⊗ X)", "X", "tr(A) I", "tr(A) I",
-      lambda A, X: np.trace(np.kron(A, X))),
+      lambda A, X: np.trace(np.kron(A, X)), square="A,X"),
     R("tr-kron-XX", "§6.1", "tr(kron(X, X))", "X", "2 tr(X) I", "2 tr(X) I",
-      lambda X: np.trace(np.kron(X, X))),
+      lambda X: np.trace(np.kron(X, X)), square="X"),
     # §6.2 determinants
     R("det-AXB", "§6.2", "det(A X B)", "X", "B adj(A X B) A", "B adj(A X B) A",
       lambda A, X, B: det(A @ X @ B)),

@@ -51,7 +51,13 @@ def _unvec_check(ck, raw, args):
     if not v.is_col:
         raise ck.fail(f"unvec(v, M) takes a column vector v; {ck.describe(raw.args[0], v)} "
                       "is not one", raw.args[0])
-    cols = ck.dims.fresh(None)
+    found = ck.dims.find(v.rows)
+    cols = None
+    if isinstance(found, tuple) and len(found) >= 2 and ck.dims.find(found[0]) is \
+            ck.dims.find(like.rows):
+        cols = found[1] if len(found) == 2 else found[1:]       # vec of an m×n matrix
+    if cols is None:
+        cols = ck.dims.fresh(None)
     if like.rows == 1 or not ck.unify(v.rows, (like.rows, cols)):
         raise ck.fail(f"unvec(v, M) needs v of length rows(M) times a number of columns: "
                       f"{ck.describe(raw.args[0], v)}, {ck.describe(raw.args[1], like)}", raw)
