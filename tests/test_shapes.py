@@ -57,10 +57,16 @@ def test_named_dimensions_are_never_one():
     assert t.symbols["x"].shape[0] != 1 and t.symbols["y"].shape[0] != 1
 
 
-def test_kronecker_dimensions_multiply():
+def test_kronecker_factors_stay_independent():
+    """tr(kron(A, X)) needs m·p = n·q for A m×n and X p×q, not square factors: the
+    equation is kept as a constraint; --square makes the factors square."""
     t = typed("tr(kron(A, X))")
     a, x = t.symbols["A"], t.symbols["X"]
-    assert a.shape[0] == a.shape[1] and x.shape[0] == x.shape[1]
+    assert a.shape[0] != a.shape[1] and x.shape[0] != x.shape[1]
+    (left, right), = t.constraints
+    assert sorted(left + right) == sorted(a.shape + x.shape)
+    t = typed("tr(kron(A, X))", square="A,X")
+    assert t.symbols["A"].shape[0] == t.symbols["A"].shape[1] and not t.constraints
 
 
 @pytest.mark.parametrize("src,kinds,column,fragments", [
