@@ -354,6 +354,7 @@ def check_command(
     except MatdiffError as err:
         raise fail(err)
     sys.stdout.write(render(result, "text") + "\n" + describe(rep) + "\n")
+    notes_to_stderr(result)
     if not rep.ok:
         raise typer.Exit(1)
 

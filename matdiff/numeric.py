@@ -124,9 +124,26 @@ def random_value(sym: Sym, sizes: dict, rng, square_shift: float = 0.0):
     return m
 
 
-def random_inputs(symbols: dict, sizes: dict, rng, square_shift: float = 1.5) -> dict:
-    """Random values for every name (vectors 1-D, the contract's convention)."""
-    return {name: random_value(s, sizes, rng, square_shift) for name, s in symbols.items()}
+def random_inputs(symbols: dict, sizes: dict, rng, square_shift: float = 1.5,
+                  integers=()) -> dict:
+    """Random values for every name (vectors 1-D, the contract's convention); the names in
+    `integers` (exponents of matrix powers) get small integers."""
+    out = {name: random_value(s, sizes, rng, square_shift) for name, s in symbols.items()}
+    for name in integers:
+        if name in out:
+            out[name] = float(rng.integers(2, 5))
+    return out
+
+
+def integer_names(exprs) -> set:
+    """Scalar names that a matrix power takes as its exponent (X^n): they are integers."""
+    out = set()
+    for e in exprs:
+        for x in e.walk():
+            if isinstance(x, MatPow) or isinstance(x, Fn) and x.op == "dmpow":
+                exp = x.exp if isinstance(x, MatPow) else x.args[2]
+                out |= set(exp.free)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -352,7 +369,7 @@ def check_formula(function: Expr, variables, symbols: dict, layout: str, formula
         attempts += 1
         sizes = choose_sizes(symbols, rng, exprs=(function,) + tuple(guard),
                              constraints=constraints)
-        env = random_inputs(symbols, sizes, rng)
+        env = random_inputs(symbols, sizes, rng, integers=integer_names((function,)))
         value = function_value if function_value is not None else (
             lambda en, _s=sizes: evaluate(function, en, _s))
         if not well_conditioned((function,) + tuple(guard), env, sizes):

@@ -268,6 +268,9 @@ class Dims:
             if not [x for x in fa if not isinstance(x, int)] and \
                     not [x for x in fb if not isinstance(x, int)]:
                 return _prod(ints_a) == _prod(ints_b)
+            if len(fa) == len(fb) and len({id(x) for x in fa}) == 1 and \
+                    len({id(x) for x in fb}) == 1:
+                return self.unify(fa[0], fb[0])          # m^k = n^k: m = n
             self.constraints.append((a, b))
             return True
         return False
@@ -430,6 +433,8 @@ class Checker:
         kind, declared = self.decls.kind_of(name)
         if not declared and name in self.exponent_names:
             kind = "scalar"          # a name used only in exponents: X^n, (x^T x)^(p - 1)
+            self.notes.append(f"{name} is read as a scalar (it is used only as an exponent); "
+                              f"declare it to say otherwise: --vector {name}")
         symmetric = name in self.decls.symmetric
         square = symmetric or name in self.decls.square
         if kind == "scalar":
@@ -835,8 +840,9 @@ def _names_in(raw: Raw):
 
 
 def exponent_only_names(raw: Raw) -> set:
-    """Lowercase names that occur only inside exponents (X^n, t^alpha, x.^(p - 1)): they
-    are scalars unless declared."""
+    """Lowercase names that occur only inside the exponents of ^ (X^n, (x^T x)^(p - 1)):
+    they are scalars unless declared (an exponent of ^ is a scalar; x .^ y keeps the
+    contract's default, a vector y, and says so)."""
     inside: set = set()
     outside: set = set()
     stack = [(raw, False)]
@@ -846,7 +852,7 @@ def exponent_only_names(raw: Raw) -> set:
             (inside if in_exp else outside).add(r.value)
         for i, a in enumerate(r.args):
             if isinstance(a, Raw):
-                stack.append((a, in_exp or (r.op in ("pow", "hadpow") and i == 1)))
+                stack.append((a, in_exp or (r.op == "pow" and i == 1)))
     return {n for n in inside - outside if not n[0].isupper()}
 
 

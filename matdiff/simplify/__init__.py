@@ -15,7 +15,9 @@ from ..expr import Expr
 from .engine import Catalogue, rewrite, rule
 from .factor import factor_sum
 from .present import make_rules
-from .rules import NORMALIZE
+from ..expr import MatPow
+from .cost import measure
+from .rules import NORMALIZE, distribute_inverse
 
 _NORMALIZE = Catalogue(NORMALIZE)
 
@@ -36,16 +38,61 @@ def factor_common(e: Expr):
     return factor_sum(e, normal_transpose)
 
 
-FACTOR = Catalogue(NORMALIZE + (factor_common,))
+@rule("add", title="A ⊗ B + A ⊗ C = A ⊗ (B + C)")
+def factor_kron(e: Expr):
+    """s A ⊗ B + t A ⊗ C = A ⊗ (s B + t C), and likewise on the right (the Kronecker
+    product is bilinear), when that lowers the cost. Decreases: the cost of the sum."""
+    from .cost import measure
+    from .keys import key
+    from ..expr import Kron
+    terms = list(e.terms)
+    split = [B.scalar_part(t) for t in terms]
+    for side in (0, 1):
+        groups: dict = {}
+        for i, (s, core) in enumerate(split):
+            if isinstance(core, Kron):
+                groups.setdefault(key(core.a if side == 0 else core.b), []).append(i)
+        for idx in groups.values():
+            if len(idx) < 2:
+                continue
+            first = split[idx[0]][1]
+            fixed = first.a if side == 0 else first.b
+            rest = B.add(*(B.mul(split[i][0], split[i][1].b if side == 0 else split[i][1].a)
+                           for i in idx))
+            merged = B.kron(fixed, rest) if side == 0 else B.kron(rest, fixed)
+            cand = B.add(merged, *(t for i, t in enumerate(terms) if i not in idx))
+            if measure(cand) < measure(e):
+                return cand
+    return None
+
+
+FACTOR = Catalogue(NORMALIZE + (factor_common, factor_kron))
 PRESENT = Catalogue(make_rules(normal_transpose))
+# the second normal form: inverses of products of square matrices distributed
+_DISTRIBUTED = Catalogue(NORMALIZE + (distribute_inverse,))
+_DISTRIBUTED_FACTOR = Catalogue(NORMALIZE + (distribute_inverse, factor_common, factor_kron))
 
 
 def simplify(e: Expr, trace: list | None = None) -> Expr:
-    """A compact form of e: normal form, factored, presented. With `trace`, the rules
-    that fired are appended to it as (rule, before, after), and ("phase", name, form)
-    after each phase."""
-    for name, catalogue in (("normalise", _NORMALIZE), ("factor", FACTOR),
-                            ("present", PRESENT)):
+    """A compact form of e: normal form, factored, presented. Where e holds the inverse
+    of a product of square matrices, the normal form with (A B)⁻¹ = B⁻¹ A⁻¹ is tried too,
+    and the cheaper result kept (`cost.measure`). With `trace`, the rules that fired are
+    appended to it as (rule, before, after), and ("phase", name, form) after each phase."""
+    best = _pipeline(e, (_NORMALIZE, FACTOR, PRESENT), trace)
+    if any(distribute_inverse(x) is not None for x in e.walk() if isinstance(x, MatPow)) \
+            or any(distribute_inverse(x) is not None for x in best.walk()
+                   if isinstance(x, MatPow)):
+        other_trace = [] if trace is not None else None
+        other = _pipeline(e, (_DISTRIBUTED, _DISTRIBUTED_FACTOR, PRESENT), other_trace)
+        if measure(other) < measure(best):
+            if trace is not None:
+                trace[:] = other_trace
+            return other
+    return best
+
+
+def _pipeline(e: Expr, phases, trace) -> Expr:
+    for name, catalogue in zip(("normalise", "factor", "present"), phases):
         e = rewrite(e, catalogue, trace)
         if trace is not None:
             trace.append(("phase", name, e))

@@ -3,8 +3,9 @@
 An explicit count over the tree, not the length of a printed string: every name,
 number, operator and function application is one token, a transpose one more, and
 the parentheses a printer would need around a sum inside a product or under a
-postfix operator one more. Two forms of one value are compared by this count; the
-factoring and presentation rules fire only when it strictly decreases.
+postfix operator one more. Two forms of one value are compared by this count (and,
+when it ties, by the number of leaves: `measure`); the factoring and presentation rules
+fire only when it strictly decreases.
 """
 
 from __future__ import annotations
@@ -51,3 +52,16 @@ def cost(e: Expr) -> int:
     if isinstance(e, Fn):
         return 1 + sum(cost(a) for a in e.args)
     return 1 + sum(cost(c) for c in e.children)
+
+
+def leaves(e: Expr) -> int:
+    """The number of leaves: how many times names and numbers are written."""
+    if not e.children:
+        return 1
+    return sum(leaves(c) for c in e.children)
+
+
+def measure(e: Expr) -> tuple:
+    """(cost, leaves): equal costs are decided for the form that writes its parts fewer
+    times, x (a - b)ᵀ rather than x aᵀ - x bᵀ."""
+    return cost(e), leaves(e)

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from .. import build as B
 from ..expr import SCALAR, Add, Expr, Ident, Mul, Num
-from .cost import cost
+from .cost import measure
 from .keys import key
 
 # a term as (coefficient, scalar factors, chain)
@@ -127,11 +127,11 @@ def factor_sum(e: Expr, normal_transpose):
         return None
     terms = list(e.terms)
     ps = [parts(t) for t in terms]
-    best, best_len = None, cost(e)
+    best, best_len = None, measure(e)
 
     def consider(cand: Expr) -> None:
         nonlocal best, best_len
-        n = cost(cand)
+        n = measure(cand)
         if n < best_len:
             best, best_len = cand, n
 

@@ -99,7 +99,11 @@ def _key(e: Expr, t: bool):
     if isinstance(e, Pow):
         return ("^", key(e.base), key(e.exp))
     if isinstance(e, MatPow):
-        return ("M", _k(e.base, t), key(e.exp))
+        b = e.base
+        if isinstance(b, Mul) and not b.scalars and b.coeff == 1 and e.exp == Num(Fraction(-1)) \
+                and all(f.is_square for f in b.chain):          # (A B)⁻¹ = B⁻¹ A⁻¹
+            return _k(Mul(tuple(MatPow(f, e.exp) for f in reversed(b.chain))), t)
+        return ("M", _k(b, t), key(e.exp))
     if isinstance(e, Kron):
         return ("kron", _k(e.a, t), _k(e.b, t))
     if isinstance(e, Had):

@@ -33,6 +33,17 @@ def _pulled(e: Expr, normal_transpose):
     return None
 
 
+@rule("hadpow", title="u.^(1/2) = sqrt(u)")
+def sqrt_forms(e: Expr):
+    """u.^(1/2) = sqrt(u) and u.^(-1/2) = 1 ./ sqrt(u), element-wise. Decreases: powers
+    with the exponent ±1/2."""
+    v = e.exp.value if isinstance(e.exp, Num) else None
+    if v is not None and abs(v) == Fraction(1, 2):
+        root = B.fn("sqrt", e.base)
+        return root if v > 0 else B.hadpow(root, -1)
+    return None
+
+
 def make_rules(normal_transpose):
     @rule("add", title="xᵀ − aᵀ = (x − a)ᵀ")
     def pull_transpose_over_sum(e: Expr):
@@ -129,5 +140,7 @@ def make_rules(normal_transpose):
             return None
         return B.add(*order)
 
+    from .rules import inverse_cancels
     return (pull_transpose_over_sum, pull_transpose_in_product, pull_transpose_under_power,
-            pull_transpose_over_elementwise, number_out_of_sum, order_terms)
+            pull_transpose_over_elementwise, number_out_of_sum, order_terms, inverse_cancels,
+            sqrt_forms)

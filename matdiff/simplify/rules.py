@@ -135,20 +135,56 @@ def merge_chain_powers(e: Mul):
     return B.mul(Num(e.coeff), *e.scalars, *out)
 
 
-@rule("matpow", title="(A B)⁻¹ = B⁻¹ A⁻¹")
+@rule("matpow", title="(Aᵃ)ᵇ = Aᵃᵇ")
 def inverse_inward(e: MatPow):
-    """(Aᵃ)ᵇ = Aᵃᵇ (integer exponents); (s A)ⁿ = sⁿ Aⁿ; (A B)⁻¹ = B⁻¹ A⁻¹ for square A, B
-    (only for the exponent −1: (A B)⁻² is not B⁻² A⁻²). Decreases: the size of the
+    """(Aᵃ)ᵇ = Aᵃᵇ (integer exponents); (s A)ⁿ = sⁿ Aⁿ. Decreases: the size of the
     subtree under each matrix power."""
     b, n = e.base, e.exp
     if isinstance(b, MatPow):
         return B.power(b.base, B.mul(b.exp, n))
-    if isinstance(b, Mul):
-        if b.scalars or b.coeff != 1:
-            core = B.mul(*b.chain) if b.chain else B.ident(e.rows)
-            return B.mul(B.power(B.mul(Num(b.coeff), *b.scalars), n), B.power(core, n))
-        if num_value(n) == -1 and all(f.is_square for f in b.chain):
-            return B.mul(*(B.inv(f) for f in reversed(b.chain)))
+    if isinstance(b, Mul) and (b.scalars or b.coeff != 1):
+        core = B.mul(*b.chain) if b.chain else B.ident(e.rows)
+        return B.mul(B.power(B.mul(Num(b.coeff), *b.scalars), n), B.power(core, n))
+    return None
+
+
+def _inverse_of_product(f: Expr):
+    """The factors of P when f = P⁻¹ for a product P of square factors, else None."""
+    if isinstance(f, MatPow) and num_value(f.exp) == -1 and isinstance(f.base, Mul) \
+            and not f.base.scalars and f.base.coeff == 1 \
+            and all(x.is_square for x in f.base.chain):
+        return list(f.base.chain)
+    return None
+
+
+@rule("matpow", title="(A B)⁻¹ = B⁻¹ A⁻¹")
+def distribute_inverse(e: MatPow):
+    """(A B)⁻ᵏ = (B⁻¹ A⁻¹)ᵏ for square A and B (not B⁻ᵏ A⁻ᵏ). Used in the second normal
+    form the simplifier tries (`simplify.simplify` keeps the cheaper). Decreases: inverses
+    of products."""
+    factors = _inverse_of_product(B.power(e.base, -1)) if isinstance(e.base, Mul) else None
+    k = int_value(e.exp)
+    if factors is None or k is None or k >= 0:
+        return None
+    inverse = B.mul(*(B.inv(f) for f in reversed(factors)))
+    return inverse if k == -1 else B.power(inverse, -k)
+
+
+@rule("mul", title="(A B)⁻¹ A = B⁻¹")
+def inverse_cancels(e: Mul):
+    """(A B)⁻¹ A = B⁻¹ and B (A B)⁻¹ = A⁻¹ for square A and B ((A B)⁻¹ = B⁻¹ A⁻¹, used only
+    where a factor cancels: (A B)⁻² is not B⁻² A⁻²). Decreases: the length of the chain."""
+    ch = list(e.chain)
+    for i in range(len(ch) - 1):
+        f, g = ch[i], ch[i + 1]
+        pf, pg = _inverse_of_product(f), _inverse_of_product(g)
+        new = None
+        if pf is not None and key(pf[0]) == key(g):
+            new = B.inv(B.mul(*pf[1:]))
+        elif pg is not None and key(pg[-1]) == key(f):
+            new = B.inv(B.mul(*pg[:-1]))
+        if new is not None:
+            return B.mul(Num(e.coeff), *e.scalars, *ch[:i], new, *ch[i + 2:])
     return None
 
 
@@ -470,8 +506,9 @@ def sum_rules(e: Fn):
 @rule("mul", title="Kronecker products multiplied")
 def kron_products(e: Mul):
     """(A ⊗ B)(C ⊗ D) = AC ⊗ BD when the shapes conform (MN ch. 2 Thm 2); P (aᵀ ⊗ B) =
-    aᵀ ⊗ (P B) for a row aᵀ; (a ⊗ B) P = a ⊗ (B P) for a column a; K(m, n) K(n, m) = I.
-    Decreases: the length of the chain."""
+    aᵀ ⊗ (P B) for a row aᵀ; (a ⊗ B) P = a ⊗ (B P) for a column a; K(m, n) K(n, m) = I;
+    K(p, m)(A ⊗ B)K(n, q) = B ⊗ A for A m×n, B p×q (MN ch. 3 Thm 9), used where one K is
+    I. Decreases: the length of the chain."""
     ch = list(e.chain)
     for i in range(len(ch) - 1):
         f, g = ch[i], ch[i + 1]
@@ -488,6 +525,12 @@ def kron_products(e: Mul):
         elif isinstance(f, Commutation) and isinstance(g, Commutation) \
                 and f.m == g.n and f.n == g.m:
             new = B.ident(f.rows)
+        elif isinstance(f, Kron) and isinstance(g, Commutation) \
+                and (g.m, g.n) == (f.a.cols, f.b.cols) and 1 in (f.a.rows, f.b.rows):
+            new = B.kron(f.b, f.a)          # (A ⊗ B) K(n, q) = B ⊗ A when A or B is a row
+        elif isinstance(f, Commutation) and isinstance(g, Kron) \
+                and (f.m, f.n) == (g.b.rows, g.a.rows) and 1 in (g.a.cols, g.b.cols):
+            new = B.kron(g.b, g.a)          # K(p, m) (A ⊗ B) = B ⊗ A when A or B is a column
         if new is not None:
             return B.mul(Num(e.coeff), *e.scalars, *ch[:i], new, *ch[i + 2:])
     return None
