@@ -276,8 +276,6 @@ def run_single(expr, variables, layout, fmt, decls, check, trials, convention) -
 def run_batch(lines, variables, layout, fmt, decls, check, trials, convention) -> int:
     """One result per input line, in order; a bad line gets an error naming its line
     number and an empty line (JSON: an error object) in the output."""
-    import json
-
     from .core import differentiate
     from .shapes import split_declarations
     from .verify import describe
@@ -317,14 +315,32 @@ def run_batch(lines, variables, layout, fmt, decls, check, trials, convention) -
         except MatdiffError as err:
             report(err, f"line {number}: ")
             status = max(status, 1)
-            if fmt == Format.json:
-                sys.stdout.write(json.dumps({"input": line, "line": number, "error": {
-                    "kind": err.kind, "message": err.message, "column": err.column,
-                    "hint": err.hint}}, ensure_ascii=False) + "\n")
-            else:
-                sys.stdout.write("\n")
+            _error_line(fmt, line, number, err.kind, err.message, err.column, err.hint)
+        except RecursionError:
+            sys.stderr.write(f"matdiff: line {number}: unsupported: the expression is too "
+                             "deeply nested\n")
+            status = max(status, 1)
+            _error_line(fmt, line, number, "unsupported", "too deeply nested", None, None)
+        except Exception as exc:   # noqa: BLE001 - one bad line never stops the others
+            if os.environ.get("MATDIFF_DEBUG"):
+                raise
+            sys.stderr.write(f"matdiff: line {number}: error: {type(exc).__name__}: {exc} "
+                             "(please report this)\n")
+            status = max(status, 1)
+            _error_line(fmt, line, number, "error", f"{type(exc).__name__}: {exc}", None, None)
         sys.stdout.flush()
     return status
+
+
+def _error_line(fmt, line, number, kind, message, column, hint) -> None:
+    """The output line of a failed batch line: empty, or a JSON error object."""
+    import json
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps({"input": line, "line": number, "error": {
+            "kind": kind, "message": message, "column": column, "hint": hint}},
+            ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n")
 
 
 # ---------------------------------------------------------------------------
