@@ -2,7 +2,8 @@
 """In-process time per derivative over a table of identities (the tests' seed table).
 
 For each identity of tests/test_seed_identities.py (the seed notes' identities, made
-concrete), differentiate and render the text, 20 times; print the median over the
+concrete), differentiate and render the text, 20 times, with the simplifier's remembered
+results cleared before each run (as in a fresh process); print the median over the
 identities of the per-identity median, and the slowest ones.
 
     python bench/seed_speed.py [--repeat 20]
@@ -18,6 +19,17 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+
+def forget() -> None:
+    """Clear what the simplifier remembers between calls, so each run starts afresh."""
+    from matdiff import simplify
+    from matdiff.simplify import keys
+    for cat in (simplify._NORMALIZE, simplify.FACTOR, simplify.PRESENT, simplify._DISTRIBUTED,
+                simplify._DISTRIBUTED_FACTOR):
+        cat.memo.clear()
+    keys._KEY.clear()
+    keys._TKEY.clear()
 
 
 def main() -> int:
@@ -36,6 +48,7 @@ def main() -> int:
         decls = Declarations.from_lists(**{k: [v] for k, v in kinds.items()})
         times = []
         for _ in range(args.repeat):
+            forget()
             t0 = time.perf_counter()
             render(differentiate(expr, wrt, "numerator", decls), "text")
             times.append(time.perf_counter() - t0)

@@ -131,8 +131,11 @@ def _step_sections(step: Step, result: Result, k: int) -> list:
         read.append(Line(term, form, "; ".join(dict.fromkeys(notes))))
         shown_parts.append(g)
     raw = step.raw if kind.symmetric or not shown_parts else B.add(*shown_parts)
-    read.append(Line(("∂", var), raw, _raw_note(kind)))
-    out.append(Section(f"Reading off the derivative: {_identification(kind, var)}", read))
+    read.append(Line(("∂", var, "g" if k else "f"), raw, _raw_note(kind)))
+    ident = _identification(kind, var)
+    if k:
+        ident = ident.replace("d f", "d g").replace("∂f", "∂g").replace("vec F", "vec G")
+    out.append(Section(f"Reading off the derivative: {ident}", read))
 
     # the simplification
     chain = []
@@ -239,11 +242,11 @@ def _result_section(result: Result, layout: str) -> Section:
 # rendering
 
 
-def _partial(variables) -> str:
+def _partial(variables, f: str = "f") -> str:
     if isinstance(variables, Sym):
         variables = (variables,)
     if len(variables) == 1:
-        return f"∂f/∂{pretty_name(variables[0].name)}"
+        return f"∂{f}/∂{pretty_name(variables[0].name)}"
     a, b = (pretty_name(v.name) for v in variables)
     return f"∂²f/∂{a}∂{b}"
 
@@ -253,12 +256,14 @@ def _lhs_unicode(lhs, result: Result) -> str:
         node = lhs[1]
         if node is result.function or node == result.function:
             return "d f"
+        if len(result.steps) > 1 and node == result.steps[1].function:
+            return "d g"
         text = to_unicode(node)
         atomic = isinstance(node, Sym) or (text.endswith(")") and text[0].isalpha()
                                            and text.count("(") == 1)
         return f"d {text}" if atomic else f"d({text})"
     if isinstance(lhs, tuple) and lhs[0] == "∂":
-        return _partial(lhs[1])
+        return _partial(lhs[1], *lhs[2:])
     if isinstance(lhs, Expr):
         return to_unicode(lhs)
     return str(lhs) if lhs is not None else ""
