@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import build as B
-from .derivative import Step, derive
+from .derivative import derive
 from .errors import MatdiffError, UnsupportedError, UsageError
 from .expr import Expr, Sym
 from .kinds import second_kind

@@ -19,7 +19,7 @@ from . import build as B
 from .errors import ParseError, ShapeError, UnsupportedError, UsageError
 from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Index, Num, Ones, Sym, Zero,
                    map_leaves)
-from .kinds import derivative_shape, kind_word
+from .kinds import derivative_shape
 from .ops import CALL_NAMES, record
 from .parser import SPECIAL_CALLS, Raw
 from .textform import PLAIN, TextStyle
