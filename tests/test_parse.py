@@ -71,7 +71,7 @@ def test_other_names_are_calls_only_directly_before_a_parenthesis():
     ("norm(x)", "norm(x)"), ("||x||", "norm(x)"), ("‖x‖", "norm(x)"), ("||x - a||^2", "norm(x - a)^2"),
     ("kron(A, B)", "kron(A, B)"), ("A ⊗ B", "kron(A, B)"),
     ("A .* B", "A .* B"), ("A ∘ B", "A .* B"), ("A ⊙ B", "A .* B"), ("hadamard(A, B)", "A .* B"),
-    ("A .^ 2", "A.^2"), ("x ./ y", "x ./ y"), ("1 ./ x", "1 ./ x"), ("x .^ p", "x.^p"),
+    ("A .^ 2", "A.^2"), ("x ./ y", "x ./ y"), ("1 ./ x", "1 ./ x"), ("x .^ alpha", "x.^alpha"),
     ("X^n", "X^n"), ("tau^alpha", "tau^alpha"), ("(x^T x)^(p - 1)", "(x^T x)^(p - 1)"),
     ("sum(x)", "sum(x)"), ("x + 1", "x + 1"), ("1 - x", "1 - x"), ("vector(1)", "ones"),
     ("norm2(x)", "norm(x)"), ("norm(X, 'fro')", "norm(X)"), ("norm(x, 1)", "norm1(x)"),
