@@ -151,25 +151,25 @@ class Expr:
     def cols(self):
         return self.shape[1]
 
-    @property
+    @cached_property
     def is_scalar(self) -> bool:
         return self.shape == SCALAR
 
-    @property
+    @cached_property
     def is_col(self) -> bool:
         r, c = self.shape
         return c == 1 and r != 1
 
-    @property
+    @cached_property
     def is_row(self) -> bool:
         r, c = self.shape
         return r == 1 and c != 1
 
-    @property
+    @cached_property
     def is_vector(self) -> bool:
         return self.is_col or self.is_row
 
-    @property
+    @cached_property
     def is_matrix(self) -> bool:
         r, c = self.shape
         return r != 1 and c != 1
@@ -179,7 +179,7 @@ class Expr:
         """'scalar', 'vector' or 'matrix', by shape."""
         return "scalar" if self.is_scalar else "vector" if self.is_vector else "matrix"
 
-    @property
+    @cached_property
     def is_square(self) -> bool:
         r, c = self.shape
         return r == c
@@ -492,7 +492,7 @@ class T(Expr):
     arg: Expr
     op = "T"
 
-    @property
+    @cached_property
     def shape(self):
         r, c = self.arg.shape
         return (c, r)
