@@ -101,7 +101,7 @@ COOKBOOK = [
     C("(132)", "norm(X)^2", "X", "2 X", lambda X: norm(X) ** 2),
     C("least squares", "norm(A x - b)^2", "x", "2 A^T (A x - b)", lambda A, x, b: norm(A @ x - b) ** 2),
     C("Rayleigh quotient", "x^T A x / (x^T B x)", "x",
-      "((A + A^T)/(x^T B x) - (x^T A x)(B + B^T)/(x^T B x)^2) x",
+      "(A + A^T - (x^T A x)(B + B^T)/(x^T B x)) x/(x^T B x)",
       lambda x, A, B: (x @ A @ x) / (x @ B @ x)),
     C("Jacobian", "A x", "x", "A^T", lambda A, x: A @ x),
     C("diag", "tr(diag(x) A)", "x", "diag(A)", lambda x, A: T(np.diag(x) @ A)),

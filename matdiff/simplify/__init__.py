@@ -66,11 +66,37 @@ def factor_kron(e: Expr):
     return None
 
 
-FACTOR = Catalogue(NORMALIZE + (factor_common, factor_kron))
+@rule("add", title="products expanded where like terms then meet")
+def expand_to_collect(e: Expr):
+    """B (B M + M B) + B² M = 2 B² M + B M B: products over sums expanded, one level, when
+    the like terms that then meet make the sum cheaper. Decreases: the cost of the sum."""
+    from ..expr import Add as A_, Mul as M_
+    if not any(isinstance(t, M_) and any(isinstance(f, A_) for f in t.factors)
+               for t in e.terms):
+        return None
+    expanded = B.add(*(_expand(t) for t in e.terms))
+    cand = rewrite(expanded, FACTOR_BASE)
+    return cand if measure(cand) < measure(e) else None
+
+
+def _expand(t: Expr) -> Expr:
+    from ..expr import Add as A_, Mul as M_
+    if not isinstance(t, M_):
+        return t
+    for i, f in enumerate(t.factors):
+        if isinstance(f, A_):
+            fs = t.factors
+            return B.add(*(_expand(B.mul(*fs[:i], u, *fs[i + 1:])) for u in f.terms))
+    return t
+
+
+FACTOR_BASE = Catalogue(NORMALIZE + (factor_common, factor_kron))
+FACTOR = Catalogue(NORMALIZE + (factor_common, factor_kron, expand_to_collect))
 PRESENT = Catalogue(make_rules(normal_transpose))
 # the second normal form: inverses of products of square matrices distributed
 _DISTRIBUTED = Catalogue(NORMALIZE + (distribute_inverse,))
-_DISTRIBUTED_FACTOR = Catalogue(NORMALIZE + (distribute_inverse, factor_common, factor_kron))
+_DISTRIBUTED_FACTOR = Catalogue(NORMALIZE + (distribute_inverse, factor_common, factor_kron,
+                                               expand_to_collect))
 
 
 def simplify(e: Expr, trace: list | None = None) -> Expr:

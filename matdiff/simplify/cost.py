@@ -55,13 +55,13 @@ def cost(e: Expr) -> int:
 
 
 def leaves(e: Expr) -> int:
-    """The number of leaves: how many times names and numbers are written."""
+    """How many times vectors and matrices are written (scalars are not counted)."""
     if not e.children:
-        return 1
+        return 0 if e.is_scalar else 1
     return sum(leaves(c) for c in e.children)
 
 
 def measure(e: Expr) -> tuple:
-    """(cost, leaves): equal costs are decided for the form that writes its parts fewer
-    times, x (a - b)ᵀ rather than x aᵀ - x bᵀ."""
+    """(cost, leaves): equal costs are decided for the form that writes its vectors and
+    matrices fewer times, x (a - b)ᵀ rather than x aᵀ - x bᵀ (while 2 t + 3 t² stays)."""
     return cost(e), leaves(e)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import build as B
-from ..expr import SCALAR, Add, Expr, Ident, Mul, Num
+from ..expr import SCALAR, Add, Expr, Ident, Mul, Num, Pow, int_value
 from .cost import measure
 from .keys import key
 
@@ -62,6 +62,11 @@ def _options(p: Parts, side: str, normal_transpose):
                         out.append((seq[-1], (c, rest_scal, chain + seq[:-1])))
     for i, s in enumerate(scal):
         out.append((s, (c, scal[:i] + scal[i + 1:], chain)))
+        n = int_value(s.exp) if isinstance(s, Pow) else None
+        if n is not None and abs(n) >= 2:          # q⁻² shares q⁻¹ with q⁻¹: q⁻¹ (1 + q⁻¹)
+            unit = B.power(s.base, 1 if n > 0 else -1)
+            rest = B.power(s.base, n - (1 if n > 0 else -1))
+            out.append((unit, (c, scal[:i] + [rest] + scal[i + 1:], chain)))
     return out
 
 
@@ -169,6 +174,13 @@ def factor_sum(e: Expr, normal_transpose):
             rf = B.mul(*right_f) if right_f else None
             idx = {i for i, _, _ in hits}
             inner_terms = []
+            if not fac.is_scalar and all(not rest[2] for _, _, rest in hits):
+                # only scalars remain: (Σ cᵢ sᵢ) times the common chain, a + s t a = (1 + s t) a
+                inner = B.add(*(B.mul(Num(c), *scal) for _, _, (c, scal, _) in hits))
+                grouped = B.mul(inner, *([lf] if lf is not None else []),
+                                *([rf] if rf is not None else []))
+                consider(_assemble(terms, idx, grouped))
+                continue
             for i, _, rest in hits:
                 if fac.is_scalar:
                     shape = terms[i].shape
