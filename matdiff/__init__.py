@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 _API = {"d": "api", "parse": "api", "Derivative": "api", "Expression": "api",
         "MatdiffError": "errors", "ParseError": "errors", "ShapeError": "errors",
-        "UnsupportedError": "errors", "UsageError": "errors"}
+        "UnsupportedError": "errors", "UsageError": "errors", "UnknownNameError": "errors"}
 
 __all__ = ["__version__", *_API]
 

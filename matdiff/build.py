@@ -190,6 +190,8 @@ def is_symmetric(e: Expr) -> bool:
         from .ops import record
         sym = record(e.op).extra.get("symmetric")
         return bool(sym and sym(e))
+    if isinstance(e, Had):          # A ∘ I is diagonal; a product of symmetric factors
+        return any(isinstance(f, Ident) for f in e.factors) or all(map(is_symmetric, e.factors))
     return False
 
 

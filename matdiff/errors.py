@@ -65,6 +65,12 @@ class ShapeError(MatdiffError):
     kind = "shape error"
 
 
+class UnknownNameError(MatdiffError):
+    """A name that is not matdiff's: a misspelt function, another tool's spelling."""
+
+    kind = "unknown name"
+
+
 class UnsupportedError(MatdiffError):
     """A well-formed expression whose derivative matdiff cannot express."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import build as B
-from .errors import ParseError, ShapeError, UnsupportedError, UsageError
+from .errors import ParseError, ShapeError, UnknownNameError, UnsupportedError, UsageError
 from .expr import (SCALAR, Call, Deriv, DimProd, Expr, Ident, Index, Num, Ones, Sym, Zero,
                    map_leaves)
 from .kinds import derivative_shape
@@ -402,12 +402,19 @@ class Checker:
                 hint = self._name_hint(raw.value, direct=True)
                 if hint:
                     return hint
+        for raw, _ in pairs:
+            for name in _names_in(raw):
+                if name in self.decls.symmetric or name in self.decls.square:
+                    return self._name_hint(name, direct=False)
         return None
 
     def _name_hint(self, name: str, direct: bool) -> str | None:
         if name in SPECIAL_NAMES or name not in self.symbols:
             return None
         kind, declared = self.decls.kind_of(name)
+        for group, word in ((self.decls.symmetric, "symmetric"), (self.decls.square, "square")):
+            if name in group:
+                return f"{name} is declared {word}, so it is square"
         if declared:
             return None
         if kind == "vector" and direct:
@@ -427,9 +434,10 @@ class Checker:
         if name in CALL_NAMES and raw is not None and not self.decls.declared(name):
             raise self.fail(f"'{name}' is a function; call it as {name}(...)", raw)
         if raw is not None and not self.decls.declared(name) and name in ALIASES:
-            raise self.fail(f"'{name}' is not a matdiff name; write {ALIASES[name]}", raw,
-                            hint=f"to use it as a variable, declare its kind, e.g. "
-                                 f"--{default_kind(name)} {name}")
+            raise UnknownNameError(f"'{name}' is not a matdiff name; write {ALIASES[name]}",
+                                   span=raw.span, source=self.source,
+                                   hint=f"to use it as a variable, declare its kind, e.g. "
+                                        f"--{default_kind(name)} {name}")
         kind, declared = self.decls.kind_of(name)
         if not declared and name in self.exponent_names:
             kind = "scalar"          # a name used only in exponents: X^n, (x^T x)^(p - 1)
@@ -608,12 +616,14 @@ class Checker:
     def abstract_call(self, name: str, raw: Raw) -> Expr:
         near = near_builtin(name)
         if near is not None and near.startswith("no Fréchet"):
-            raise self.fail(f"unknown function '{name}': {near}", raw)
+            raise UnknownNameError(f"unknown function '{name}': {near}", span=raw.span,
+                                   source=self.source)
         if near is not None:
-            raise self.fail(f"unknown function '{name}'; did you mean {near}?", raw,
-                            hint=f"to use {name} as an abstract function, declare its kind, "
-                                 f"e.g. --{default_kind(name)} {name}"
-                            if near in CALL_NAMES else None)
+            raise UnknownNameError(f"unknown function '{name}'; did you mean {near}?",
+                                   span=raw.span, source=self.source,
+                                   hint=f"to use {name} as an abstract function, declare its "
+                                        f"kind, e.g. --{default_kind(name)} {name}"
+                                   if near in CALL_NAMES else None)
         if not raw.args:
             raise self.fail(f"{name}() needs at least one argument", raw)
         args = []

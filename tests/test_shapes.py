@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matdiff.core import analyse
-from matdiff.errors import ShapeError, UnsupportedError, UsageError
+from matdiff.errors import ShapeError, UnknownNameError, UnsupportedError, UsageError
 from matdiff.shapes import Declarations, default_kind
 
 
@@ -95,7 +95,7 @@ def test_kronecker_factors_stay_independent():
     ("X^(1/2)", {}, 1, ["fractional matrix power"]),
 ])
 def test_shape_errors_name_operands_shapes_and_column(src, kinds, column, fragments):
-    with pytest.raises((ShapeError, UnsupportedError)) as info:
+    with pytest.raises((ShapeError, UnsupportedError, UnknownNameError)) as info:
         typed(src, **kinds)
     err = info.value
     assert err.column == column, err.one_line()

@@ -98,7 +98,8 @@ def make_rules(normal_transpose):
         if e.is_scalar or not isinstance(e, (Had, HadPow, Fn)):
             return None
         if isinstance(e, Fn) and not (record(e.op).elementwise
-                                      or record(e.op).family == "matrix function"):
+                                      or record(e.op).family == "matrix function"
+                                      and not record(e.op).extra.get("frechet_of")):
             return None
         alt = _pulled(e, normal_transpose)
         if alt is not None and cost(alt) <= cost(e):
