@@ -26,7 +26,7 @@ def test_fresh_interpreter():
     lines = out.stdout.splitlines()
     assert lines[0] == "C A X B + A^T C^T X B^T"
     assert lines[1] == r"C A X B + A^{\top} C^{\top} X B^{\top}"
-    assert lines[2] == "C @ A @ X @ B + A.T @ C.T @ X @ B.T"
+    assert lines[2] == "(t0 := C @ A) @ (X @ B) + (B @ X.T @ t0).T"    # C A computed once
     assert lines[3] == r"$$C A X B + A^{\top} C^{\top} X B^{\top}$$"
     assert lines[4] == "scalar-by-matrix denominator X ('n', 'p')"
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import run
+from helpers import render, run
 from matdiff.numeric import numeric_derivative
 from matdiff.render.python import python_code
 
@@ -95,3 +95,199 @@ def test_the_installed_command_writes_a_runnable_file(tmp_path):
     path.write_text(out.stdout)
     ran = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0 and ran.stdout.strip().endswith(": ok"), ran.stdout + ran.stderr
+
+
+# ---------------------------------------------------------------------------
+# the code-generation stage (matdiff.codegen): evaluation order, sharing, modules
+
+import ast  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+
+from matdiff.numeric import eval_numpy_code  # noqa: E402
+from matdiff.render import numpy_code  # noqa: E402
+from matdiff.render.numpy import display_numpy  # noqa: E402
+
+
+def _inputs(r, rng, sizes=None):
+    sizes = sizes or {}
+    env = {}
+    for name, s in r.typed.symbols.items():
+        shape = tuple(sizes.setdefault(d, int(rng.integers(2, 6))) if isinstance(d, str) else d
+                      for d in s.shape)
+        if s.is_scalar:
+            env[name] = float(rng.uniform(0.5, 1.5))
+        elif s.is_col:
+            env[name] = rng.standard_normal(shape[0])
+        else:
+            m = rng.standard_normal(shape) / np.sqrt(max(shape))
+            if s.symmetric:
+                m = (m + m.T) / 2
+            if shape[0] == shape[1]:
+                m = m + 2 * np.eye(shape[0])
+            env[name] = m
+    return env
+
+
+def _same_values(r, seed=0):
+    """The optimised code and the display form evaluate to the same array."""
+    t = r.typed
+    fast, plain = numpy_code(r), display_numpy(r.expr, t.symbols, t.functions, r.layout)
+    ast.parse(fast, mode="eval")                        # one expression
+    rng = np.random.default_rng(seed)
+    env = _inputs(r, rng)
+    a = np.asarray(eval_numpy_code(fast, env), dtype=float)
+    b = np.asarray(eval_numpy_code(plain, env), dtype=float)
+    assert a.shape == b.shape, (fast, plain)
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9, err_msg=f"{fast}\nvs {plain}")
+
+
+MATS = ["A", "B", "A^T", "X", "X^T", "X^-1", "(A + B^T)", "(X - A)"]
+
+
+def _random_expression(rnd: random.Random) -> tuple:
+    """A random scalar function of square matrices and vectors, and a variable."""
+    def chain():
+        return " ".join(rnd.choice(MATS) for _ in range(rnd.randint(1, 4)))
+    forms = [lambda: f"tr({chain()})", lambda: f"a^T {chain()} b", lambda: f"x^T {chain()} x",
+             lambda: f"norm({chain()} x - b)^2", lambda: f"log(x^T {chain()} x + 10)",
+             lambda: f"sum(softplus({chain()} x))", lambda: f"(a^T {chain()} x) (b^T x)"]
+    terms = [rnd.choice(forms)() for _ in range(rnd.randint(1, 3))]
+    return " + ".join(terms), rnd.choice(["X", "x"])
+
+
+def test_random_expressions_optimised_code_equals_display_form():
+    rnd = random.Random(11)
+    n = int(os.environ.get("MATDIFF_EXAMPLES", "60")) // 5 or 12
+    done = 0
+    while done < max(n, 12):
+        src, wrt = _random_expression(rnd)
+        if wrt not in src.replace("X^", "X ").split() and wrt not in src:
+            continue
+        for layout in ("numerator", "denominator"):
+            try:
+                r = run(src, wrt, layout, matrix=["A", "B", "X"])
+            except Exception:  # noqa: BLE001 - a form matdiff refuses is not this test's
+                break
+            _same_values(r, seed=done)
+        done += 1
+
+
+@pytest.mark.parametrize("src,wrt,kinds", [
+    ("tr(A X B X^T C)", "X", {}), ("x^T A x", "x", {}), ("norm(A x - b)^2", "x", {}),
+    ("log(det(X))", "X", {}), ("tr(X^-1 A)", "X", {}), ("a^T X^T X b", "X", {}),
+    ("tr(A1 X A2 X A3 X A4 X)", "X", {}), ("x^T A^T A x", "x", {}),
+    ("(x - a)^T W (x - a)", "x", {}), ("sum(softplus(X w)) - y^T X w", "w", {}),
+    ("tr(X^T A X B)", "X", {}), ("a^T X^-1 b", "X", {}), ("det(X^T A X)", "X", {}),
+    ("expm(t A) B", "t", {"scalar": ["t"]}), ("softmax(W x)", "x", {}),
+    ("kron(A, X)", "X", {}), ("x^T A x", "x", {"symmetric": ["A"]}),
+])
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_known_gradients_optimised_code_equals_display_form(src, wrt, kinds, layout):
+    _same_values(run(src, wrt, layout, **kinds))
+
+
+@pytest.mark.parametrize("src,wrts", [("log(x^T A x)", ["x", "x"]), ("x^T A x", ["x", "x"]),
+                                      ("norm(A x - b)^2", ["x", "x"]),
+                                      ("sum(softplus(X w))", ["w", "w"]),
+                                      ("tr(X^T A X B)", ["X", "X"])])
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_second_derivatives_optimised_code_equals_display_form(src, wrts, layout):
+    _same_values(run(src, wrts, layout))
+
+
+def code(src, wrt, layout="numerator", **kinds):
+    return numpy_code(run(src, wrt, layout, **kinds))
+
+
+def test_the_cost_model_multiplies_vectors_first():
+    # X (b aᵀ + a bᵀ): distributed, matrix-vector products, no n×n product
+    # and the two outer products are one rank-2 product (the result written once)
+    assert code("a^T X^T X b", "X", "denominator") == \
+        "np.stack((X @ b, X @ a), 1) @ np.stack((a, b))"
+    assert code("a^T X^T X b", "X") == "np.stack((a, b), 1) @ np.stack((X @ b, X @ a))"
+    # Aᵀ A x: A x first, in both layouts; Aᵀ y printed y @ A (the transpose folded)
+    assert code("x^T A^T A x", "x", "denominator") == "2*(A @ x @ A)"
+    assert code("x^T A^T A x", "x") == "2*(A @ x @ A)"
+    assert code("norm(A x - b)^2", "x", "denominator") == "2*((A @ x - b) @ A)"
+
+
+def test_the_cost_model_avoids_dense_temporaries_and_identities():
+    # (A + Aᵀ) x: two matrix-vector products, no n×n sum
+    assert code("x^T A x", "x", "denominator") == "A @ x + x @ A"
+    assert code("x^T A x", "x") == "x @ A + A @ x"
+    # the Hessian of log(xᵀ A x): no identity, no n×n product, A + Aᵀ and xᵀ A x once
+    for layout in ("numerator", "denominator"):
+        h = code("log(x^T A x)", ["x", "x"], layout)
+        assert "np.eye" not in h and h.count("A + A.T") == 1 and h.count("x @ A @ x") == 1, h
+        assert "np.outer" in h and ".T @" not in h, h
+
+
+def test_shared_subexpressions_are_computed_once():
+    c = code("tr(A1 X A2 X A3 X A4 X)", "X")
+    for i in range(1, 5):
+        assert c.count(f"A{i} @ X") == 1, c          # each Aᵢ X once, then by name
+    assert c.count(":=") >= 4
+    # an inverse used twice: formed once (or solved), never twice
+    c = code("tr(X^-1 A)", "X")
+    assert c.count("np.linalg.inv(") + c.count("np.linalg.solve(") <= 2 and \
+        c.count("np.linalg.inv(") <= 1, c
+    # the products shared by both terms of tr(A X B Xᵀ C)'s gradient: C A once
+    assert code("tr(A X B X^T C)", "X").count("C @ A") == 1
+
+
+def test_inverse_times_a_vector_is_a_solve():
+    c = code("a^T X^-1 b", "X", "denominator")
+    assert "np.linalg.solve(" in c and "np.linalg.inv(" not in c, c
+
+
+def test_the_display_form_is_unchanged():
+    r = run("x^T A x", "x", "denominator")
+    assert render(r, "text") == "(A + A^T) x"
+    assert display_numpy(r.expr, r.typed.symbols, r.typed.functions, r.layout) == \
+        "(A + A.T) @ x"
+
+
+@pytest.mark.parametrize("src,wrts,layout", [
+    ("log(x^T A x)", ["x", "x"], "numerator"), ("log(x^T A x)", ["x", "x"], "denominator"),
+    ("norm(A x - b)^2", ["x", "x"], "denominator"), ("tr(X^T A X B)", ["X", "X"], "numerator"),
+    ("sum(softplus(X w)) - y^T X w", ["w", "w"], "numerator"),
+    ("a^T X b", ["X", "a"], "denominator"), ("tr(X^-1 A)", "X", "denominator"),
+    ("(y - X w)^T W (y - X w)", "w", "numerator"), ("a^T X^-1 b", "X", "numerator"),
+])
+def test_generated_modules_run_and_check_themselves(src, wrts, layout):
+    r = run(src, wrts, layout)
+    text = python_code(r)
+    ast.parse(text)
+    ns = load(text)
+    assert ns["check"]() < 1e-6
+    outputs = ns["f_and_gradient"](*_call_args(r, ns))
+    assert len(outputs) == (3 if isinstance(wrts, list) else 2)
+    assert len(ns["f_and_derivative"](*_call_args(r, ns))) == len(outputs)
+
+
+def _call_args(r, ns):
+    rng = np.random.default_rng(3)
+    env = _inputs(r, rng)
+    order = list(dict.fromkeys(v.name for v in r.variables))
+    order += [n for n in r.typed.symbols if n not in order]
+    return [env[n] for n in order]
+
+
+def test_the_module_shares_temporaries_between_value_and_derivatives():
+    text = python_code(run("log(x^T A x)", ["x", "x"]))
+    body = text.split("def f_and_gradient")[1].split("\n\n\n")[0]
+    assert body.count("x @ A @ x") == 1 and "t0 = " in body, body
+    assert "return value, gradient, hessian" in body
+
+
+def test_code_generation_imports_no_numpy():
+    import subprocess
+    probe = ("import sys\nfrom matdiff.core import differentiate\n"
+             "from matdiff.render import numpy_code\nfrom matdiff.render.python import python_code\n"
+             "r = differentiate('log(x^T A x)', ['x', 'x'])\n"
+             "numpy_code(r); python_code(r)\n"
+             "print('HEAVY', sorted(m for m in ('numpy', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr

@@ -326,7 +326,7 @@ def test_batch_mode_with_the_new_syntax():
     assert "sigmoid(A w)" in last and "lambda w" in last, last
     errors = r.stderr.strip().splitlines()
     assert len(errors) == 1
-    assert errors[0].startswith("matdiff: line 5: shape error at column 1")
+    assert errors[0].startswith("matdiff: line 5: unknown name at column 1")
     assert "did you mean softmax" in errors[0]
 
 

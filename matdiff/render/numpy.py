@@ -1,7 +1,10 @@
 """NumPy code: one Python expression that evaluates a result (stage 7, render).
 
-The contract's conventions: vectors are 1-D arrays, so transposing a vector is a
-no-op and a column times a row is `np.outer`; scalars are Python/NumPy scalars;
+`to_numpy` prints the evaluation form that `matdiff.codegen` makes of a result (the
+cheapest evaluation order, shared values computed once); `display_numpy` and the
+`NumpyPrinter` print an expression as it reads. The contract's conventions: vectors
+are 1-D arrays, so transposing a vector is a no-op and a column times a row is
+`np.outer`; scalars are Python/NumPy scalars;
 a name that is a Python keyword gets a trailing underscore (`lambda_`); the
 derivative du/dx of an abstract function is the variable `du_dx`, already in the
 output's layout. Matrix functions use `scipy.linalg`. The algebra is printed here;
@@ -163,8 +166,7 @@ class NumpyPrinter:
         raise UnsupportedError("a differential has no NumPy value")
 
     def p_Index(self, e: Index):
-        raise UnsupportedError("element indices (x[i], e_i, E_ij) have no NumPy form here; "
-                               "give the index a value in Python")
+        return record("index").numpy(self, e)
 
     # -- the algebra -------------------------------------------------------------
     def p_Add(self, e: Add):
@@ -272,6 +274,16 @@ def _reciprocal(e: Expr) -> bool:
     return isinstance(e, HadPow) and isinstance(e.exp, Num) and e.exp.value < 0
 
 
+def display_numpy(e: Expr, symbols: dict, functions: dict | None = None,
+                  layout: str = "numerator") -> str:
+    """The display form printed as it reads (left to right), without optimisation."""
+    return NumpyPrinter(dim_witnesses(symbols, functions), layout)(e)
+
+
 def to_numpy(e: Expr, symbols: dict, functions: dict | None = None,
              layout: str = "numerator") -> str:
-    return NumpyPrinter(dim_witnesses(symbols, functions), layout)(e)
+    """ONE expression computing e, rewritten for evaluation cost (`matdiff.codegen`):
+    products in their cheapest order, shared values named once with `(t0 := ...)`."""
+    from ..codegen import numpy_expression
+    names = [py_name(n) for n in symbols] + [py_name(n) for n in (functions or {})]
+    return numpy_expression(e, dim_witnesses(symbols, functions), layout, avoid=names)
