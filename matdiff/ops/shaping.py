@@ -4,8 +4,7 @@ square matrix's diagonal), skew (the cross-product matrix) and cross."""
 from __future__ import annotations
 
 from .. import build as B
-from ..errors import UnsupportedError
-from ..expr import Add, Expr, Fn, Ident, Index, Ones, Zero
+from ..expr import Add, Expr, Fn, Ident, Index, Ones, T, Zero
 from .common import ANY, function
 from .registry import Op, register
 
@@ -254,16 +253,16 @@ def _skew_check(ck, raw, args):
 
 
 def cot_skew(e, i, c):
-    """⟨u vᵀ, skew(g)⟩ = uᵀ (g × v) = g · (v × u), term by term."""
+    """⟨C, skew(g)⟩ = gᵀ Σⱼ eⱼ × cⱼ = 2 vex(C)ᵀ g, with vex(M) = (M₃₂ − M₂₃, M₁₃ − M₃₁,
+    M₂₁ − M₁₂)/2 (vex(skew(a)) = a); u vᵀ gives v × u."""
     if isinstance(c, Add):
         return B.add(*(cot_skew(e, i, t) for t in c.terms))
-    s, m = B.scalar_part(c)
     from .algebra import _outer
     outer = _outer(c)
     if outer is not None:
         s, u, v = outer
         return B.mul(s, B.fn("cross", v, u))
-    raise UnsupportedError(f"reading a derivative through skew() with the cotangent {c}")
+    return B.mul(B.num(2), B.fn("vex", c))
 
 
 def _skew_eval(np, vals, e):
@@ -337,3 +336,45 @@ register(Op(
     derivative="d X[i, j] = dX[i, j]",
     transpose=lambda e: Index(None, e.j, e.i, (e.cols, e.rows)) if e.arg is None and e.j else None,
     numpy=_index_np, evaluate=_index_eval, family="shaping"))
+
+
+def _vex_build(m: Expr) -> Expr:
+    if B.is_symmetric(m) or B.is_zero(m):
+        return B.zero((3, 1))
+    if isinstance(m, Fn) and m.op == "skew":
+        return m.arg
+    if isinstance(m, T):                     # vex(Mᵀ) = −vex(M)
+        return B.neg(B.fn("vex", m.arg))
+    s, core = B.scalar_part(m)
+    if s is not B.ONE:
+        return B.mul(s, B.fn("vex", core))
+    return Fn("vex", (m,))
+
+
+def _vex_check(ck, raw, args):
+    (m,) = args
+    if not m.is_matrix or not (ck.unify(m.rows, 3) and ck.unify(m.cols, 3)):
+        raise ck.fail(f"vex() takes a 3×3 matrix; {ck.describe(raw.args[0], m)} is not one",
+                      raw.args[0])
+    return B.fn("vex", m)
+
+
+def d_vex(e, d):
+    """d vex(M) = vex(dM) (vex is linear)."""
+    return B.fn("vex", d(e.arg))
+
+
+def _vex_eval(np, vals, e):
+    m = vals[0]
+    return np.array([[m[2, 1] - m[1, 2]], [m[0, 2] - m[2, 0]], [m[1, 0] - m[0, 1]]]) / 2
+
+
+function(
+    "vex", "vex(M) = (M32 − M23, M13 − M31, M21 − M12)/2 of a 3×3 matrix (vex(skew(a)) = a)",
+    check=_vex_check, shape=lambda args: (3, 1), build=_vex_build, d=d_vex,
+    derivative="d vex(M) = vex(dM)",
+    cotangent=lambda e, i, c: B.mul(B.num("1/2"), B.fn("skew", c)),   # ⟨c, vex M⟩ = ⟨skew(c)/2, M⟩
+    latex_name=r"\operatorname{vex}",
+    numpy=lambda p, e: (f"(lambda M: np.array([M[2, 1] - M[1, 2], M[0, 2] - M[2, 0], "
+                        f"M[1, 0] - M[0, 1]]) / 2)({p.p(e.arg)[0]})", 5),
+    evaluate=_vex_eval, family="shaping")

@@ -632,27 +632,24 @@ def sigmoid_forms(e: Expr):
 
 @rule("mul", title="uᵀ (v ./ u) = sum(v)")
 def inner_of_elementwise(e: Mul):
-    """uᵀ v = sum(u ∘ v) for vectors, when the element-wise product simplifies
-    (uᵀ (v ./ u) = sum(v)). Decreases: the cost."""
+    """uᵀ v = sum(u ∘ v) for vectors when equal factors of the element-wise product then
+    merge (uᵀ (v ./ u) = sum(v)). Decreases: the number of element-wise factors."""
     if not (e.is_scalar and len(e.chain) == 2 and not e.scalars):
         return None
     a, b = e.chain
     if not (a.is_row and b.is_col):
         return None
-    u = B.transpose(a)
-    if not any(isinstance(x, (Had, HadPow)) or isinstance(x, T) and isinstance(x.arg, Had)
-               for x in (a, b)):
-        return None
     from .engine import rewrite
-    cand = rewrite(B.fn("sum", B.had(_untranspose(u), b)), [hadamard_rules, push_transpose])
-    from .cost import cost
-    if cost(cand) < cost(e):
-        return B.mul(Num(e.coeff), cand)
-    return None
+    u = rewrite(B.transpose(a), [push_transpose])
+    if not any(isinstance(x, (Had, HadPow)) for x in (u, b)):
+        return None
+    had = B.had(u, b)
+    merged = hadamard_rules(had) if isinstance(had, Had) else None
+    if merged is None:
+        return None
+    return B.mul(Num(e.coeff), B.fn("sum", merged))
 
 
-def _untranspose(u: Expr) -> Expr:
-    return u.arg if isinstance(u, T) and u.arg.is_col else u
 
 
 NORMALIZE = (
