@@ -187,8 +187,9 @@ class TextPrinter:
 
     def witness(self, shape) -> Expr:
         """An expression of the given shape to stand for it in a function call's argument
-        (commutation(X)): a name, a product of two names, or R ones onesᵀ C, whose ones
-        are sized when the text is parsed back."""
+        (commutation(X)): a name, a product of two names, or an outer product of columns
+        built from names and ones (sized by inference when the text is parsed back);
+        a dimension that is a product gets a Kronecker product of such columns."""
         w = self.shapes.get(tuple(shape))
         if w is not None:
             return w
@@ -198,11 +199,30 @@ class TextPrinter:
                 for (k2, c2), n2 in self.shapes.items():
                     if k2 == k1 and c2 == c:
                         return Mul((n1, n2))
-        left = next((n for (r1, _), n in self.shapes.items() if r1 == r), None)
-        right = next((n for (_, c1), n in self.shapes.items() if c1 == c), None)
-        if left is not None and right is not None:
-            return Mul((left, Ones((left.cols, 1)), Ones((1, right.rows)), right))
-        return Zero(tuple(shape))
+        left, right = self.column_witness(r), self.column_witness(c)
+        if left is None or right is None:
+            return Zero(tuple(shape))
+        if c == 1:
+            return left
+        if r == 1:
+            return T(right)
+        return Mul((left, T(right)))
+
+    def column_witness(self, d):
+        """A column of length d: a column name, a name times ones, or a Kronecker product."""
+        from .expr import DimProd
+        if isinstance(d, DimProd):
+            parts = [self.column_witness(f) for f in d.factors]
+            if any(p is None for p in parts):
+                return None
+            out = parts[0]
+            for p in parts[1:]:
+                out = Kron(out, p)
+            return out
+        for (r1, c1), n1 in self.shapes.items():
+            if r1 == d:
+                return n1 if c1 == 1 else Mul((n1, Ones((c1, 1))))
+        return None
 
     # -- nodes -----------------------------------------------------------------
     def raw(self, e: Expr) -> str:
@@ -290,7 +310,7 @@ class TextPrinter:
 
     def p_Add(self, e: Add) -> str:
         out = ""
-        spread = not e.is_scalar
+        spread = not e.is_scalar and any(broadcast_scalar(t) is None for t in e.terms)
         for i, term in enumerate(e.terms):
             if spread:
                 s = broadcast_scalar(term)

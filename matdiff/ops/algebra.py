@@ -56,9 +56,21 @@ def _sum(vals):
 # products
 
 
+# the largest derivative of a product written out: terms × factors
+PRODUCT_TERMS_LIMIT = 100_000
+
+
 def d_mul(e: Mul, d):
     """d(U V W) = dU V W + U dV W + U V dW (§1 product rule, §5 eq. 3); d(a u) = a du (§1)."""
     fs = e.factors
+    dependent = sum(1 for f in fs if f.has_diff or f.free)
+    if dependent * len(fs) > PRODUCT_TERMS_LIMIT:
+        dependent = sum(1 for f in fs if not B.is_zero(d(f)))
+        if dependent * len(fs) > PRODUCT_TERMS_LIMIT:
+            raise UnsupportedError(
+                f"the differential of a product of {len(fs)} factors, {dependent} of which "
+                f"vary, has {dependent} terms of {len(fs)} factors: more than matdiff writes "
+                f"({PRODUCT_TERMS_LIMIT} factors in all)")
     terms = []
     for i, f in enumerate(fs):
         df = d(f)

@@ -276,13 +276,31 @@ def d_skew(e, d):
     return B.fn("skew", d(e.arg))
 
 
+_VECSKEW = [[0, 0, 0], [0, 0, 1], [0, -1, 0], [0, 0, -1], [0, 0, 0], [1, 0, 0],
+            [0, 1, 0], [-1, 0, 0], [0, 0, 0]]
+
+
+def jac_skew(e, i, L):
+    """vec(skew(u)) = vecskew() u, the 9×3 matrix stacking −skew(e₁), −skew(e₂), −skew(e₃)
+    (column j of skew(u) is u × eⱼ = −skew(eⱼ) u)."""
+    return B.mul(L, Fn("vecskew", ()))
+
+
+function(
+    "vecskew", "vecskew(): the 9×3 matrix with vec(skew(u)) = vecskew() u", arity=(0,),
+    check=lambda ck, raw, args: Fn("vecskew", ()), shape=lambda args: (9, 3),
+    d=lambda e, d: B.zero((9, 3)), derivative="a constant",
+    numpy=lambda p, e: (f"np.array({_VECSKEW})", 5),
+    evaluate=lambda np, vals, e: np.array(_VECSKEW, dtype=float), family="shaping")
+
+
 function(
     "skew", "skew(a): the matrix with skew(a) b = a × b", check=_skew_check,
     shape=lambda args: (3, 3),
     build=lambda a: B.zero((3, 3)) if B.is_zero(a) else Fn("skew", (a,)),
     d=d_skew,
     derivative="d skew(u) = skew(du)",
-    cotangent=cot_skew, transpose=lambda e: B.neg(e),
+    cotangent=cot_skew, jacobian=jac_skew, transpose=lambda e: B.neg(e),
     latex=lambda p, e: rf"\left[{p.p(e.arg, 0)}\right]_{{\times}}",
     numpy=lambda p, e: (f"np.cross(np.eye(3), {p.p(e.arg)[0]})", 5),
     evaluate=_skew_eval, family="shaping")
@@ -374,6 +392,8 @@ function(
     check=_vex_check, shape=lambda args: (3, 1), build=_vex_build, d=d_vex,
     derivative="d vex(M) = vex(dM)",
     cotangent=lambda e, i, c: B.mul(B.num("1/2"), B.fn("skew", c)),   # ⟨c, vex M⟩ = ⟨skew(c)/2, M⟩
+    # vex(M) = vecskew()ᵀ vec(M) / 2
+    jacobian=lambda e, i, L: B.mul(B.num("1/2"), L, B.transpose(Fn("vecskew", ()))),
     latex_name=r"\operatorname{vex}",
     numpy=lambda p, e: (f"(lambda M: np.array([M[2, 1] - M[1, 2], M[0, 2] - M[2, 0], "
                         f"M[1, 0] - M[0, 1]]) / 2)({p.p(e.arg)[0]})", 5),

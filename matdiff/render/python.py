@@ -198,7 +198,7 @@ def _check_function(result, order: list, dim_names: dict, args: str) -> list:
     k1 = steps[0].kind
     out += [f"    g = _differences(lambda v: f_and_gradient({call_with(a.name, 'v')})[0], "
             f"{py_name(a.name)})",
-            f"    out0 = np.asarray(outputs[0], dtype=float)",
+            "    out0 = np.asarray(outputs[0], dtype=float)",
             f"    errors = [_error(outputs[1], {_arrangement(k1, steps[0].function, a, layout)})]"]
     if len(steps) == 2:
         b = variables[1]

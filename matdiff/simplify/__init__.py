@@ -66,11 +66,17 @@ def factor_kron(e: Expr):
     return None
 
 
+EXPAND_TERMS, EXPAND_COST = 12, 300
+
+
 @rule("add", title="products expanded where like terms then meet")
 def expand_to_collect(e: Expr):
     """B (B M + M B) + B² M = 2 B² M + B M B: products over sums expanded, one level, when
     the like terms that then meet make the sum cheaper. Decreases: the cost of the sum."""
     from ..expr import Add as A_, Mul as M_
+    from .cost import cost
+    if len(e.terms) > EXPAND_TERMS or cost(e) > EXPAND_COST:
+        return None                     # worth trying on readable sums only
     if not any(isinstance(t, M_) and any(isinstance(f, A_) for f in t.factors)
                for t in e.terms):
         return None

@@ -10,6 +10,8 @@ fire only when it strictly decreases.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..expr import (Add, Expr, Fn, Had, HadPow, Kron, MatPow, Mul, Num, Pow, T)
 
 
@@ -23,6 +25,7 @@ def _wrapped(e: Expr) -> int:
     return 1 if isinstance(e, (Add, Had)) or (isinstance(e, Mul) and len(e.factors) > 1) else 0
 
 
+@lru_cache(maxsize=200_000)
 def cost(e: Expr) -> int:
     if isinstance(e, Num):
         return _num_cost(e)
@@ -54,6 +57,7 @@ def cost(e: Expr) -> int:
     return 1 + sum(cost(c) for c in e.children)
 
 
+@lru_cache(maxsize=200_000)
 def leaves(e: Expr) -> int:
     """How many times vectors and matrices are written (scalars are not counted)."""
     if not e.children:

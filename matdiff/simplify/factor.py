@@ -16,6 +16,8 @@ from ..expr import SCALAR, Add, Expr, Ident, Mul, Num, Pow, int_value
 from .cost import measure
 from .keys import key
 
+MAX_TERMS = 40     # longer sums are left as they are: the search is quadratic in terms
+
 # a term as (coefficient, scalar factors, chain)
 Parts = tuple
 
@@ -128,7 +130,7 @@ def _assemble(terms: list, idx: set, grouped: Expr) -> Expr:
 def factor_sum(e: Expr, normal_transpose):
     """The shortest of: e, and e with a common factor of some of its terms taken out
     (a number, a scalar, or a stretch of matrix factors at the left or the right)."""
-    if not isinstance(e, Add) or len(e.terms) < 2:
+    if not isinstance(e, Add) or len(e.terms) < 2 or len(e.terms) > MAX_TERMS:
         return None
     terms = list(e.terms)
     ps = [parts(t) for t in terms]

@@ -525,6 +525,9 @@ def kron_products(e: Mul):
         elif isinstance(f, Commutation) and isinstance(g, Commutation) \
                 and f.m == g.n and f.n == g.m:
             new = B.ident(f.rows)
+        elif isinstance(f, Kron) and isinstance(g, Fn) and g.op == "vecskew" \
+                and f.a.is_row and isinstance(f.b, Ident):
+            new = B.neg(B.fn("skew", B.transpose(f.a)))   # (vᵀ ⊗ I) vecskew() = −skew(v)
         elif isinstance(f, Kron) and isinstance(g, Commutation) \
                 and (g.m, g.n) == (f.a.cols, f.b.cols) and 1 in (f.a.rows, f.b.rows):
             new = B.kron(f.b, f.a)          # (A ⊗ B) K(n, q) = B ⊗ A when A or B is a row
