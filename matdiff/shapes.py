@@ -247,6 +247,16 @@ class Dims:
                 a, b = b, a
             b.parent = a
             return True
+        if isinstance(a, tuple) and isinstance(b, int) or isinstance(b, tuple) and \
+                isinstance(a, int):
+            t, n = (a, b) if isinstance(a, tuple) else (b, a)
+            flat = self.flat(t)
+            if all(isinstance(x, int) for x in flat):
+                return _prod(flat) == n
+            if n == 1:
+                return False
+            self.constraints.append((t, (n,)))       # m·n = 9: kept as an equation
+            return True
         if isinstance(b, DimVar):
             a, b = b, a
         if isinstance(a, DimVar):
@@ -650,26 +660,42 @@ class Checker:
 
     # -- sums ------------------------------------------------------------------
     def v_sum(self, raw: Raw) -> Expr:
+        """A sum of many terms is checked term by term against the running shape and built
+        once at the end (a 30,000-term sum costs linear time)."""
         first = raw.args[0]
-        acc = self.visit(first)
-        left = first
+        head = self.visit(first)
+        terms = [head]
+        left, shape_of = first, head          # an expression of the sum's shape so far
         for sign, r in zip(raw.value, raw.args[1:]):
             here = Raw("sum", span=(first.span[0], r.span[1]))
-            acc = self.add(left, acc, r, self.visit(r), here, sign == "-")
+            b = self.visit(r)
+            probe = self.add(left, shape_of, r, b, here, sign == "-", build=False)
+            if not probe.is_scalar:
+                shape_of = probe
+            terms.append(B.neg(b) if sign == "-" else b)
             left = here
-        return acc
+        if all(t.is_scalar for t in terms) or not any(t.is_scalar for t in terms):
+            return B.add(*terms)
+        shape = shape_of.shape
+        return B.add(*(B.mul(t, Ones(shape)) if t.is_scalar else t for t in terms))
 
-    def add(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw, negate: bool) -> Expr:
+    def add(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw, negate: bool,
+            build: bool = True) -> Expr:
+        """a ± b, checked; without `build`, an expression of the result's shape."""
         word = "subtract" if negate else "add"
         if a.is_scalar != b.is_scalar:          # a scalar acts on every entry (NumPy)
             s_raw, s, m = (ra, a, b) if a.is_scalar else (rb, b, a)
             self.note_broadcast(s_raw)
+            if not build:
+                return m
             full = B.mul(s, Ones(m.shape))
             a, b = (full, b) if a.is_scalar else (a, full)
         elif not self.same_shape(a, b):
             hint = self.kind_hint((ra, a), (rb, b))
             raise self.fail(f"cannot {word} {self.describe(ra, a)} and {self.describe(rb, b)}: "
                             "the shapes differ", raw, hint=hint)
+        if not build:
+            return a
         return B.sub(a, b) if negate else B.add(a, b)
 
     def note_broadcast(self, raw: Raw) -> None:
@@ -828,6 +854,22 @@ def call_name(raw: Raw) -> str:
     return raw.value[0] if isinstance(raw.value, tuple) else str(raw.value)
 
 
+MAX_EXPR_DEPTH = 250
+
+
+def depth(e: Expr) -> int:
+    """The depth of an expression tree, without recursion."""
+    best = 0
+    stack = [(e, 1)]
+    while stack:
+        x, k = stack.pop()
+        best = max(best, k)
+        if k > MAX_EXPR_DEPTH:
+            return k
+        stack.extend((c, k + 1) for c in x.children)
+    return best
+
+
 def _small_power(base: Fraction, p: Fraction) -> bool:
     """Whether base^p can be computed exactly at a small cost."""
     if p.denominator != 1 or base in (0, 1, -1):
@@ -850,20 +892,48 @@ def _names_in(raw: Raw):
 
 
 def exponent_only_names(raw: Raw) -> set:
-    """Lowercase names that occur only inside the exponents of ^ (X^n, (x^T x)^(p - 1)):
-    they are scalars unless declared (an exponent of ^ is a scalar; x .^ y keeps the
-    contract's default, a vector y, and says so)."""
+    """Lowercase names that occur only as exponents of ^, alone or in sums and negations
+    (X^n, t^alpha, (x^T x)^(p - 1)): they are scalars unless declared (an exponent of ^ is
+    a scalar; x .^ y keeps the contract's default, a vector y, and says why it fails)."""
     inside: set = set()
-    outside: set = set()
-    stack = [(raw, False)]
+    everywhere: list = []
+    stack = [raw]
     while stack:
-        r, in_exp = stack.pop()
+        r = stack.pop()
         if r.op == "name":
-            (inside if in_exp else outside).add(r.value)
-        for i, a in enumerate(r.args):
-            if isinstance(a, Raw):
-                stack.append((a, in_exp or (r.op == "pow" and i == 1)))
-    return {n for n in inside - outside if not n[0].isupper()}
+            everywhere.append(r.value)
+        if r.op == "pow":
+            exp = r.args[1]
+            todo = [exp]
+            while todo:
+                x = todo.pop()
+                if x.op == "name":
+                    inside.add(x.value)
+                elif x.op in ("sum", "neg"):
+                    todo.extend(x.args)
+        stack.extend(a for a in r.args if isinstance(a, Raw))
+    counts = {n: everywhere.count(n) for n in inside}
+    direct = _direct_exponent_counts(raw)
+    return {n for n in inside if counts[n] == direct.get(n, 0) and not n[0].isupper()
+            and n not in SPECIAL_NAMES}
+
+
+def _direct_exponent_counts(raw: Raw) -> dict:
+    """How often each name occurs as (part of a sum in) an exponent of ^."""
+    out: dict = {}
+    stack = [raw]
+    while stack:
+        r = stack.pop()
+        if r.op == "pow":
+            todo = [r.args[1]]
+            while todo:
+                x = todo.pop()
+                if x.op == "name":
+                    out[x.value] = out.get(x.value, 0) + 1
+                elif x.op in ("sum", "neg"):
+                    todo.extend(x.args)
+        stack.extend(a for a in r.args if isinstance(a, Raw))
+    return out
 
 
 def text_style(raw: Raw) -> TextStyle:
@@ -896,6 +966,10 @@ def check(raw: Raw, source: str, decls: Declarations | None = None,
     ck = Checker(source, decls)
     ck.exponent_names = exponent_only_names(raw)
     expr = ck.visit(raw)
+    if depth(expr) > MAX_EXPR_DEPTH:
+        raise UnsupportedError(f"the expression nests more than {MAX_EXPR_DEPTH} operations "
+                               "(a chain of Kronecker products, say): too deep to differentiate",
+                               source=source)
     wrts = [wrt] if isinstance(wrt, str) else list(wrt or ())
     variables = [_variable(ck, w) for w in wrts]
     return _resolve(ck, expr, variables, source, decls, raw)
