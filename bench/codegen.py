@@ -84,7 +84,8 @@ CASES = [
     dict(key="atXtXb", expr="a^T X^T X b", wrt="X", args=("X", "a", "b"),
          shapes=lambda n: dict(X=(_h(n), n), a=(n,), b=(n,)),
          f=lambda m, X, a, b: (X @ a) @ (X @ b),
-         hand="return np.outer(X @ b, a) + np.outer(X @ a, b)"),
+         # two outer products summed as one rank-2 product (two n×n temporaries saved)
+         hand="return np.array((X @ b, X @ a)).T @ np.array((a, b))"),
     dict(key="chain4", expr="tr(A1 X A2 X A3 X A4 X)", wrt="X",
          args=("A1", "A2", "A3", "A4", "X"),
          shapes=lambda n: dict(A1=(_h(n), n), A2=(_h(n), n), A3=(_h(n), n), A4=(_h(n), n),
@@ -120,7 +121,9 @@ CASES = [
     dict(key="atXinvb", expr="a^T X^-1 b", wrt="X", args=("X", "a", "b"),
          shapes=lambda n: dict(X=(n, n), a=(n,), b=(n,)), init=dict(X="near_identity"),
          f=lambda m, X, a, b: a @ m.linalg.solve(X, b),
-         hand="u = np.linalg.solve(X.T, a)\nv = np.linalg.solve(X, b)\nreturn -np.outer(u, v)"),
+         # one LU factorisation for both solves
+         hand=("lu = scipy.linalg.lu_factor(X)\nu = scipy.linalg.lu_solve(lu, a, trans=1)\n"
+               "v = scipy.linalg.lu_solve(lu, b)\nreturn -np.outer(u, v)")),
     dict(key="H_lsq", expr="norm(A x - b)^2", wrt="x", hessian=True, args=("A", "x", "b"),
          shapes=lambda n: dict(A=(n, _h(n)), x=(_h(n),), b=(n,)),
          f=lambda m, A, x, b: m.sum((A @ x - b) ** 2), hand="return 2.0 * (A.T @ A)"),

@@ -5,9 +5,15 @@ evaluates code as written, left to right. This stage, separate from the display 
 (which it never changes), turns the final expression into code that is cheap to run:
 
   optimize   (`matdiff.codegen.optimize`) the evaluation form: matrix-chain order of
-             every product, a product distributed over a sum where cheaper (and the
-             factored form kept where that is cheaper), scalings on the smallest array,
-             `solve` instead of an inverse times a matrix, transposes kept free;
+             every product, a product distributed over a sum where cheaper — over a
+             whole chain or over the part of it that is a vector, (rᵀW + rᵀWᵀ) X —
+             (and the factored form kept where that is cheaper), scalings on the
+             smallest array, a product with diag(v) as a broadcast scaling, `solve`
+             instead of an inverse times a matrix, transposes kept free;
+  share      (`matdiff.codegen.share`) passes over all the roots together: products
+             of shared products (the chains parenthesised again so that they recur),
+             and one LU factorisation (`scipy.linalg.lu_factor`, `lu_solve`) for a
+             matrix solved more than once;
   cost       (`matdiff.codegen.cost`) the cost model every choice compares: flops with
              every symbolic dimension one large n, plus the cost of temporaries;
   ir         (`matdiff.codegen.ir`) the evaluation form's extra nodes and the keys that

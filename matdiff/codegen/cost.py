@@ -17,6 +17,13 @@ computed here, on symbolic shapes and without NumPy:
   (`expm`, ...) 20·n³; an element-wise operation (a sum, a scaling, a Hadamard product,
   `exp`) one flop per entry and per operand; a reduction (`sum`, `trace`, a norm) one
   per entry read.
+* **Diagonal matrices.** A product with diag(v) is a broadcast scaling of the other
+  operand's rows (diag(v) M: `v[:, None] * M`) or columns (M diag(v): `M * v`): one
+  flop per entry of the result (`scaling`), never the n×n diag(v) nor an n³ product;
+  between two vectors it is an element-wise product.
+* **Shared factorisations.** A matrix solved more than once (two right-hand sides,
+  or it and its transpose) is factorised once: one LU (2/3·n³, `lu_factor`) and
+  2·n² per right-hand side (`lu_solve`, `LAPACK` speed), instead of one LU per solve.
 * **Temporaries.** Every array an operation creates costs its number of entries again
   (it is written to memory, and read back by the next step); a transposed matrix read
   by an element-wise operation costs its entries once more (a strided, cache-unfriendly
@@ -72,6 +79,22 @@ def solve(n: int, r: int) -> int:
     """A⁻¹ B for an n×n A and an n×r B (LU, two triangular solves, the result; the LU
     factors are a temporary of n² entries)."""
     return int(LU * n ** 3) + LAPACK * 2 * n * n * r + n * r + n * n
+
+
+def lu_factor(n: int) -> int:
+    """The LU factorisation of an n×n matrix (the factors written out)."""
+    return int(LU * n ** 3) + n * n
+
+
+def lu_solve(n: int, r: int) -> int:
+    """Two triangular solves against n×r right-hand sides with given LU factors."""
+    return LAPACK * 2 * n * n * r + n * r
+
+
+def scaling(p: int, r: int, strided: bool = False) -> int:
+    """diag(v) M or M diag(v) for a p×r M, by broadcasting: a flop per entry, the
+    result written, a strided read when M is a transposed matrix."""
+    return 2 * p * r + (p * r if strided else 0)
 
 
 def inverse(n: int) -> int:

@@ -14,7 +14,11 @@ function of an array), and prints:
 
 The printer is `matdiff.render.numpy.NumpyPrinter` (every named operation prints through
 its record's `numpy` entry) with products printed in their evaluation order and with
-1-D vectors: a column times a row is `np.outer`, `Aᵀ x` is `x @ A`.
+1-D vectors: a column times a row is `np.outer`, `Aᵀ x` is `x @ A`; diag(v) M is
+`v[:, None] * M`, M diag(v) is `M * v` (and `u * v` between vectors); a sum of outer
+products is one product of stacked vectors, `np.array((u1, u2)).T @ np.array((v1, v2))`;
+a shared factorisation is `scipy.linalg.lu_factor(X)`, named like any shared value, and
+its solves `scipy.linalg.lu_solve(t0, b)` (`trans=1` for Xᵀ).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import re
 from ..expr import Expr, Fn, T
 from ..render.numpy import ATOM, MUL, POW, NumpyPrinter, kind
 from . import cost as C
-from .ir import OuterSum, Prod, Solve, TraceProd, canonical, transpose
+from .ir import (LU, LUSolve, OuterSum, Prod, Solve, TraceProd, canonical, diag_vector, operands,
+                 scaling_operand, transpose)
 from .optimize import LEAVES, step_cost, total_cost
 
 MARK = re.compile("\x00(\\d+)(t?)\x01")
@@ -65,6 +70,16 @@ class CodePrinter(NumpyPrinter):
     def p_Prod(self, e: Prod):
         a, b = e.a, e.b
         ka, kb = kind(a), kind(b)
+        sc = scaling_operand(e)
+        if sc is not None:                      # diag(v) M, M diag(v): broadcasting
+            v, other, side = sc
+            if diag_vector(other) is not None:
+                return f"np.diag({self.at(v, MUL)} * {self.at(diag_vector(other), POW)})", ATOM
+            if side == "left" and kind(other) == "matrix":
+                return f"{self.at(v, ATOM)}[:, None] * {self.at(other, POW)}", MUL
+            if side == "left":
+                return f"{self.at(v, MUL)} * {self.at(other, POW)}", MUL
+            return f"{self.at(other, MUL)} * {self.at(v, POW)}", MUL
         if ka == "col" and kb == "row":
             return f"np.outer({self.p(a)[0]}, {self.p(b)[0]})", ATOM
         if ka == "scalar" or kb == "scalar":                       # (xᵀ a) bᵀ: a scaling
@@ -78,10 +93,19 @@ class CodePrinter(NumpyPrinter):
     def p_Solve(self, e: Solve):
         return f"np.linalg.solve({self.p(e.a)[0]}, {self.p(e.b)[0]})", ATOM
 
+    def p_LU(self, e: LU):
+        return f"scipy.linalg.lu_factor({self.p(e.a)[0]})", ATOM
+
+    def p_LUSolve(self, e: LUSolve):
+        trans = ", trans=1" if e.trans else ""
+        return f"scipy.linalg.lu_solve({self.p(e.a)[0]}, {self.p(e.b)[0]}{trans})", ATOM
+
     def p_OuterSum(self, e: OuterSum):
+        # [u₁ u₂ ...] [v₁ v₂ ...]ᵀ: np.array of the vectors is the cheapest stacking
+        # (measured against np.stack, np.column_stack and np.vstack at n = 400, 1600)
         cols = ", ".join(self.p(a)[0] for a in e.args[0::2])
         rows = ", ".join(self.p(a)[0] for a in e.args[1::2])
-        return f"np.stack(({cols}), 1) @ np.stack(({rows}))", MUL
+        return f"np.array(({cols})).T @ np.array(({rows}))", MUL
 
     def p_TraceProd(self, e: TraceProd):
         return f"np.sum({self.at(e.a, MUL)} * {self.at(transpose(e.b), POW)})", ATOM
@@ -119,7 +143,7 @@ class Program:
                 return
             count[k] = 1
             first[k] = e
-            for c in e.children:
+            for c in operands(e):
                 walk(c)
 
         for r in self.roots:

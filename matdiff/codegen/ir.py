@@ -1,10 +1,14 @@
 """The evaluation form: expression nodes that say how a value is computed.
 
 The code generator rewrites a derivative (a `matdiff.expr` tree, the display form)
-into a tree of the same node types plus the three below, in which every product is
+into a tree of the same node types plus those below, in which every product is
 binary — its parenthesisation is the evaluation order — and an inverse applied to a
-matrix or vector is a `Solve`. A `Mul` here has at most one non-scalar factor (a
-scaling); transposes stay where they are free (on names, on whole products).
+matrix or vector is a `Solve` (or an `LUSolve` with a factorisation `LU` shared by
+several solves). A `Mul` here has at most one non-scalar factor (a scaling);
+transposes stay where they are free (on names, on whole products). A product with
+a diagonal matrix diag(v) is a `Prod` like any other, but it is evaluated (and
+costed) as a broadcast scaling of the other operand's rows or columns: the n×n
+diag(v) is never formed (`diag_vector`, `operands`).
 
 `key(e)` and `tkey(e)` are structural keys of the value of e and of eᵀ: two nodes
 with equal keys compute equal values, so one can be computed once
@@ -45,6 +49,39 @@ class Solve(Expr):
 
 
 @node
+class LU(Expr):
+    """The LU factorisation of a square matrix (`scipy.linalg.lu_factor(a)`): a value
+    that only `LUSolve` reads."""
+
+    a: Expr
+    op = "cg_lu"
+
+    @property
+    def shape(self):
+        return self.a.shape
+
+
+@node
+class LUSolve(Expr):
+    """a⁻¹ b (trans = 0) or a⁻ᵀ b (trans = 1), where `lu` is `LU(a)`:
+    `scipy.linalg.lu_solve(lu, b, trans=...)`, the factorisation computed once."""
+
+    a: Expr                # the LU node
+    b: Expr
+    trans: int = 0
+    op = "cg_lusolve"
+
+    @property
+    def shape(self):
+        return (self.a.shape[1], self.b.shape[1])
+
+    @property
+    def matrix(self) -> Expr:
+        """The matrix that is solved: the factorised one, or its transpose."""
+        return transpose(self.a.a) if self.trans else self.a.a
+
+
+@node
 class TraceProd(Expr):
     """tr(a b) = sum(a ∘ bᵀ): the trace of a product without the product."""
 
@@ -77,14 +114,53 @@ def flat(e: Expr) -> bool:
 
 
 def transpose(e: Expr) -> Expr:
-    """eᵀ in the evaluation form (free: a view, or nothing for a vector)."""
+    """eᵀ in the evaluation form (free: a view, or nothing for a vector); a scaling's
+    transpose is the scaled transpose, so a sign stays outside (a subtraction in a sum)."""
     if isinstance(e, T):
         return e.arg
     if isinstance(e, Sym) and e.symmetric:
         return e
     if e.is_scalar:
         return e
+    if isinstance(e, Mul):
+        return Mul(tuple(f if f.is_scalar else transpose(f) for f in e.factors))
+    if diag_vector(e) is not None:
+        return e
     return T(e)
+
+
+def diag_vector(e: Expr):
+    """v when e is the diagonal matrix diag(v) (possibly transposed), else None."""
+    if isinstance(e, T):
+        e = e.arg
+    if isinstance(e, Fn) and e.op == "diag" and e.arg.is_vector:
+        return e.arg
+    return None
+
+
+def scaling_operand(e: Expr):
+    """For a product with diag(v): (v, the other operand, 'left' or 'right'), the side
+    diag(v) is on; both diagonal: the left one; else None."""
+    if isinstance(e, Prod):
+        v = diag_vector(e.a)
+        if v is not None:
+            return v, e.b, "left"
+        v = diag_vector(e.b)
+        if v is not None:
+            return v, e.a, "right"
+    return None
+
+
+def operands(e: Expr) -> tuple:
+    """What computing e reads: its children, except that a product with diag(v) reads
+    v (the diagonal matrix is never formed)."""
+    s = scaling_operand(e)
+    if s is not None:
+        v, other, side = s
+        if diag_vector(other) is not None:
+            return (v, diag_vector(other))
+        return (v, other) if side == "left" else (other, v)
+    return e.children
 
 
 def factors(e: Expr) -> list:
@@ -148,6 +224,14 @@ def _keys(e: Expr) -> tuple:
     if isinstance(e, Prod):
         (ka, ta), (kb, tb) = keys(e.a), keys(e.b)
         return ("@", ka, kb), ("@", tb, ta)
+    if isinstance(e, Solve):        # a⁻¹ b, however it is computed
+        (ka, ta), (kb, tb) = keys(e.a), keys(e.b)
+        return ("solve", ka, kb), ("T", ("solve", ka, kb))
+    if isinstance(e, LUSolve):
+        return _keys(Solve(e.matrix, e.b))
+    if isinstance(e, LU):
+        k = ("lu", key(e.a))
+        return k, ("T", k)
     if isinstance(e, Add):
         ks = [keys(t) for t in e.terms]
         return ("+", tuple(sorted((k for k, _ in ks), key=repr))), \

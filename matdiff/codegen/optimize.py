@@ -23,6 +23,9 @@ in the model of `matdiff.codegen.cost`. What it decides:
   the whole computation, from a first pass), a product step is charged its cost divided
   by its number of occurrences: the orders that produce shared products win ties and
   near-ties (`matdiff.codegen.emit` then computes each shared value once).
+* **All the roots together** (`matdiff.codegen.share`): the chains parenthesised again
+  one after another so that products of shared products recur, and one LU
+  factorisation for a matrix solved more than once.
 
 Where orders cost the same (every dimension is one n, so they often do), factors are
 paired from the left, then multiplied left to right, as written (`_preferred`).
@@ -36,11 +39,14 @@ from ..expr import (Add, Call, Commutation, Deriv, Expr, Fn, Had, HadPow, Ident,
                     Mul, Num, Ones, Pow, Sym, T, Zero, int_value)
 from ..ops import record
 from . import cost as C
-from .ir import OuterSum, Prod, Solve, TraceProd, canonical, factors, flat, key, tkey, transpose
+from .ir import (LU, LUSolve, OuterSum, Prod, Solve, TraceProd, canonical, diag_vector, factors,
+                 key, operands, scaling_operand, tkey, transpose)
 
 LEAVES = (Sym, Num, Ident, Zero, Ones, Deriv, Call, Commutation)
 MAX_DISTRIBUTE_DEPTH = 3
 MAX_TERMS = 8
+MAX_STRETCH_CHAIN = 8       # a sum is multiplied out over part of a chain up to this long,
+MAX_STRETCH_DEPTH = 1       # and not inside a term of a sum already multiplied out
 
 
 def num(v) -> Num:
@@ -77,9 +83,19 @@ def step_cost(e: Expr) -> float:
     if isinstance(e, LEAVES) or isinstance(e, T):
         return 0
     if isinstance(e, Prod):
+        sc = scaling_operand(e)
+        if sc is not None:
+            v, other, _ = sc
+            if diag_vector(other) is not None:        # diag(u) diag(v) = diag(u ∘ v)
+                return C.dim(e.shape[0]) + C.size(e.shape)
+            return C.scaling(C.dim(e.shape[0]), C.dim(e.shape[1]), strided(other))
         return C.matmul(e.a.shape, e.b.shape)
     if isinstance(e, Solve):
         return C.solve(C.dim(e.a.shape[0]), C.dim(e.b.shape[1]))
+    if isinstance(e, LU):
+        return C.lu_factor(C.dim(e.shape[0]))
+    if isinstance(e, LUSolve):
+        return C.lu_solve(C.dim(e.a.shape[0]), C.dim(e.b.shape[1]))
     if isinstance(e, OuterSum):
         k = len(e.args) // 2
         return 2 * C.size(e.shape) * k + C.size(e.shape) + 2 * k * (
@@ -114,7 +130,7 @@ def step_cost(e: Expr) -> float:
 
 def total_cost(e: Expr) -> float:
     """The cost of evaluating e as written, every repeated part computed again."""
-    return step_cost(e) + sum(total_cost(c) for c in e.children)
+    return step_cost(e) + sum(total_cost(c) for c in operands(e))
 
 
 def shared_cost(roots) -> float:
@@ -131,7 +147,7 @@ def shared_cost(roots) -> float:
             return
         seen.add(k)
         total += step_cost(e)
-        for c in e.children:
+        for c in operands(e):
             walk(c)
 
     for r in roots:
@@ -143,11 +159,12 @@ def shared_cost(roots) -> float:
 # occurrences (for the second pass)
 
 
-def chain_key(fs: list):
-    """The key of the product of the factors fs, up to a transpose."""
+def chain_key(fs) -> frozenset:
+    """The key of the product of the factors fs, up to a transpose: the keys of the
+    product and of its transpose, unordered."""
     a = tuple(key(f) for f in fs)
     b = tuple(tkey(f) for f in reversed(fs))
-    return min(a, b, key=repr)
+    return frozenset((a, b))
 
 
 def occurrences(roots) -> dict:
@@ -269,7 +286,8 @@ class Optimizer:
         arg = e.arg
         ir, c = self.opt(arg)
         plain = (Fn("tr", (ir,)), c + step_cost(Fn("tr", (ir,))))
-        if isinstance(ir, Prod) and ir.a.is_matrix and ir.b.is_matrix:
+        if isinstance(ir, Prod) and ir.a.is_matrix and ir.b.is_matrix and \
+                scaling_operand(ir) is None:
             ca = c - C.matmul(ir.a.shape, ir.b.shape) / self.shared(factors(ir))
             alt = (TraceProd(ir.a, ir.b), ca + step_cost(TraceProd(ir.a, ir.b)))
             if alt[1] < plain[1]:
@@ -319,25 +337,55 @@ class Optimizer:
                                      in_sum)
             return transpose(ir), c, n2
         fs = [self.opt(f) for f in chain]
-        tree, cost = self.dp([f for f, _ in fs], [c for _, c in fs])
-        best = self.scale(tree, cost, coeff, sc)
-        if depth < MAX_DISTRIBUTE_DEPTH and len(chain) > 1:
+        k = len(chain)
+        sums = {}
+        if depth < MAX_STRETCH_DEPTH and 2 < k <= MAX_STRETCH_CHAIN:
             for i, f in enumerate(chain):
+                terms = sum_terms(f)
+                if terms and len(terms) <= MAX_TERMS:
+                    sums[i] = terms
+
+        def stretch(lo: int, i: int, hi: int):
+            # the sum chain[i] multiplied out over the stretch lo..hi only: one factor of
+            # the rest of the chain, as in (rᵀW + rᵀWᵀ) X for rᵀ(W + Wᵀ) X
+            return self.distribute(Fraction(1), [], chain, lo, i, hi, sums[i], fs, depth)
+
+        # only where it can pay: a stretch that is a vector, or a sum with a term of low
+        # rank (u vᵀ); else the terms are products as dear as the sum's
+        low_rank = {i for i, terms in sums.items()
+                    if any(any(g.is_vector for g in split_term(t)[2]) for t in terms)}
+        tree, cost = self.dp([f for f, _ in fs], [c for _, c in fs],
+                             stretch if sums else None, sorted(sums), low_rank)
+        best = self.scale(tree, cost, coeff, sc)
+        if depth < MAX_DISTRIBUTE_DEPTH and k > 1:
+            for i, f in enumerate(chain):       # the whole chain: a sum of products
                 terms = sum_terms(f)
                 if not terms or len(terms) > MAX_TERMS:
                     continue
-                parts, total = [], 0.0
-                for t in terms:
-                    tc, ts, tch = split_term(t)
-                    ir, c, n2 = self.opt_mul(coeff * tc, scalars + ts,
-                                             chain[:i] + tch + chain[i + 1:], depth + 1, True)
-                    parts.append((ir, n2))
-                    total += c
-                ir = make_sum(parts)
-                total += step_cost(ir) if isinstance(ir, Add) else 0
-                if total < best[1]:
-                    best = (ir, total)
+                cand = self.distribute(coeff, scalars, chain, 0, i, k - 1, terms, fs, depth)
+                if cand[1] < best[1]:
+                    best = cand
         return best[0], best[1], neg
+
+    def distribute(self, coeff, scalars, chain, lo, i, hi, terms, fs, depth):
+        """(evaluation form, cost) of coeff · scalars · chain[lo..hi] with the sum
+        chain[i] multiplied out: one term per term of the sum. The other factors of the
+        stretch occur in every term: they are computed once (`matdiff.codegen.emit`
+        names them), so they are charged once."""
+        parts, total = [], 0.0
+        for t in terms:
+            tc, ts, tch = split_term(t)
+            ir, c, n2 = self.opt_mul(coeff * tc, scalars + ts,
+                                     chain[lo:i] + tch + chain[i + 1:hi + 1], depth + 1, True)
+            parts.append((ir, n2))
+            total += c
+        for j in range(lo, hi + 1):
+            f, c = fs[j]
+            if j != i and not is_leafy(f):
+                total -= (len(terms) - 1) * c / self.shared([f])
+        ir = make_sum(parts)
+        total += step_cost(ir) if isinstance(ir, Add) else 0
+        return ir, total
 
     def scale(self, tree: Expr, cost: float, coeff: Fraction, sc: list):
         """The product scaled by the coefficient and scalar factors, on its smallest array."""
@@ -345,24 +393,30 @@ class Optimizer:
             return tree, cost
         extra = sum(c for _, c in sc)
         scal = ([num(coeff)] if coeff != 1 else []) + [s for s, _ in sc]
-        places = [tree] + _operands(tree)
+        places = [tree] + [p for p in _operands(tree) if diag_vector(p) is None]
         place = min(places, key=lambda p: C.size(p.shape))
         scaled = Mul(tuple(scal) + (place,))
         if place is tree:
             return scaled, cost + extra + step_cost(scaled)
         return _replace(tree, place, scaled), cost + extra + step_cost(scaled)
 
-    def dp(self, fs: list, costs: list):
+    def dp(self, fs: list, costs: list, stretch=None, sums=(), low_rank=frozenset()):
         """The cheapest parenthesisation of the chain fs (matrix-chain order), with
-        solves for inverses and products shared by `occ` charged once."""
+        solves for inverses, scalings for diagonal matrices and products shared by
+        `occ` charged once; `stretch(lo, i, hi)`, for each i of `sums` (factors that are
+        sums), evaluates a part lo..hi of the chain (not the whole) with the sum
+        multiplied out, another candidate for that part where the part is a vector or
+        the sum has a term of low rank (in `low_rank`)."""
         k = len(fs)
         dims = [C.dim(fs[0].shape[0])] + [C.dim(f.shape[1]) for f in fs]
+        diag = [k > 1 and diag_vector(f) is not None for f in fs]
         best: dict = {}
         base = {}          # for an inverse factor: the cost of what is inverted
         for i, f in enumerate(fs):
             inv = inverse_of(f)
             if inv is None:
-                best[i, i] = (costs[i] / self.shared([f]), f)
+                c = costs[i] - (_formation(f) if diag[i] else 0)   # diag(v): v only
+                best[i, i] = (c / self.shared([f]), f)
             else:           # its cost is already shared out (opt_matpow)
                 best[i, i] = (costs[i], f)
                 base[i] = costs[i] - step_cost(MatPow(inv, num(-1))) / self.shared([f])
@@ -374,7 +428,7 @@ class Optimizer:
                 for s in range(i, j):
                     lc, lt = best[i, s]
                     rc, rt = best[s + 1, j]
-                    c = lc + rc + C.product(dims[i], dims[s + 1], dims[j + 1]) / share
+                    c = lc + rc + pair_cost(fs, dims, diag, i, s, j) / share
                     t = Prod(lt, rt)
                     if cand is None or c < cand[0] - 1e-9 * c or (
                             c <= cand[0] + 1e-9 * c and _preferred(s - i + 1, cand[2])):
@@ -389,9 +443,34 @@ class Optimizer:
                         c3 = lc + base[j] + C.solve(dims[j], dims[i]) / share
                         if c3 < cand[0]:
                             cand = (c3, transpose(Solve(transpose(inv), transpose(lt))), 0)
+                if stretch is not None and length < k:
+                    flat_ = dims[i] == 1 or dims[j + 1] == 1
+                    for m in sums:
+                        if i <= m <= j and (flat_ or m in low_rank):
+                            ir, c4 = stretch(i, m, j)
+                            c4 /= share
+                            if c4 < cand[0] - 1e-9 * c4:
+                                cand = (c4, ir, 0)
                 best[i, j] = cand[:2]
         c, t = best[0, k - 1]
         return t, c
+
+
+def _formation(f: Expr) -> float:
+    """The cost of forming diag(v) from v (saved where it scales a neighbour instead)."""
+    return step_cost(f.arg if isinstance(f, T) else f)
+
+
+def pair_cost(fs: list, dims: list, diag: list, i: int, s: int, j: int) -> float:
+    """The cost of multiplying the products of fs[i..s] and fs[s+1..j]: a scaling when
+    one side is a single diagonal matrix, else a matrix product."""
+    if (s == i and diag[i]) or (s + 1 == j and diag[j]):
+        if s == i and diag[i]:
+            other = fs[j] if s + 1 == j else None
+        else:
+            other = fs[i] if s == i else None
+        return C.scaling(dims[i], dims[j + 1], other is not None and strided(other))
+    return C.product(dims[i], dims[s + 1], dims[j + 1])
 
 
 # ---------------------------------------------------------------------------
@@ -582,4 +661,6 @@ def optimize(roots: list, layout: str = "numerator") -> list:
         forms = [second.opt(c)[0] for c in cs]
         forms += [first.opt(c)[0] for c in cs]
         out.append(min(forms, key=lambda f: shared_cost([f])))
-    return out
+    # all the roots together: products of shared products, one LU per solved matrix
+    from .share import factor_once, reassociate
+    return factor_once(reassociate(out))
