@@ -78,6 +78,33 @@ def test_symmetry_is_asserted():
         ns["f_and_derivative"](np.ones(2), np.array([[1.0, 2.0], [3.0, 4.0]]))
 
 
+@pytest.mark.parametrize("convention", ["sym", "cookbook"])
+@pytest.mark.parametrize("src", ["tr(A S)", "x^T S^-1 y", "tr(A S B S)"])
+def test_the_check_of_a_gradient_by_a_symmetric_matrix_stays_symmetric(src, convention):
+    # the unconstrained gradient of tr(A S) is not symmetric: the module's check must
+    # perturb S symmetrically and read the gradient in the convention asked for
+    r = run(src, "S", convention=convention, symmetric=["S"])
+    ns = load(python_code(r))
+    assert ns["check"]() < 1e-6
+    # and it can fail: the other convention's gradient differs off the diagonal (by 2)
+    other = run(src, "S", convention={"sym": "cookbook", "cookbook": "sym"}[convention],
+                symmetric=["S"])
+    rng = np.random.default_rng(3)
+    s0 = rng.standard_normal((3, 3))
+    s0 = s0 + s0.T + 6 * np.eye(3)
+    a0, b0 = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    x0, y0 = rng.standard_normal(3), rng.standard_normal(3)
+    env = {"S": s0, "A": a0, "B": b0, "x": x0, "y": y0}
+    order = ["S"] + [n for n in r.typed.symbols if n != "S"]
+    g_mine = ns["f_and_gradient"](*[env[n] for n in order])[1]
+    g_other = load(python_code(other))["f_and_gradient"](*[env[n] for n in order])[1]
+    diffs = ns["_symmetric_differences"](
+        lambda v: ns["f_and_gradient"](*[v if n == "S" else env[n] for n in order])[0],
+        s0, convention)
+    np.testing.assert_allclose(g_mine, diffs, rtol=1e-6, atol=1e-6)
+    assert not np.allclose(g_other, diffs, rtol=1e-3, atol=1e-3)
+
+
 def test_abstract_functions_have_no_code():
     from matdiff.errors import UnsupportedError
 

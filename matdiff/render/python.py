@@ -196,10 +196,17 @@ def _check_function(result, order: list, dim_names: dict, args: str) -> list:
 
     a = variables[0]
     k1 = steps[0].kind
-    out += [f"    g = _differences(lambda v: f_and_gradient({call_with(a.name, 'v')})[0], "
-            f"{py_name(a.name)})",
-            "    out0 = np.asarray(outputs[0], dtype=float)",
-            f"    errors = [_error(outputs[1], {_arrangement(k1, steps[0].function, a, layout)})]"]
+    if k1.symmetric:        # a gradient by a symmetric matrix: symmetric directions only
+        out[:0] = _SYMMETRIC_DIFFERENCES
+        out += [f"    g = _symmetric_differences(lambda v: f_and_gradient("
+                f"{call_with(a.name, 'v')})[0], {py_name(a.name)}, {k1.symmetric!r})",
+                "    errors = [_error(outputs[1], g)]"]
+    else:
+        out += [f"    g = _differences(lambda v: f_and_gradient({call_with(a.name, 'v')})[0], "
+                f"{py_name(a.name)})",
+                "    out0 = np.asarray(outputs[0], dtype=float)",
+                f"    errors = [_error(outputs[1], "
+                f"{_arrangement(k1, steps[0].function, a, layout)})]"]
     if len(steps) == 2:
         b = variables[1]
         k2 = steps[1].kind
@@ -221,6 +228,26 @@ def _check_function(result, order: list, dim_names: dict, args: str) -> list:
             '    print(f"max relative error {error:.2g}: " + ("ok" if error < tol else "FAILED"))',
             "    return error"]
     return out
+
+
+_SYMMETRIC_DIFFERENCES = [
+    "def _symmetric_differences(fun, s0, convention):",
+    '    """The gradient of the scalar fun at the symmetric s0, from central differences',
+    "    along the symmetric directions E_ij + E_ji (E_ii on the diagonal), which stay",
+    "    symmetric: the derivative along E_ij + E_ji is G_ij in the 'cookbook' convention",
+    '    and 2 G_ij off the diagonal in the \'sym\' one (G symmetric, df = tr(G dS))."""',
+    "    s0 = np.asarray(s0, dtype=float)",
+    "    n = s0.shape[0]",
+    "    g = np.zeros((n, n))",
+    "    for i in range(n):",
+    "        for j in range(i, n):",
+    "            e = np.zeros((n, n))",
+    "            e[i, j] = e[j, i] = 1.0",
+    "            h = 1e-6 * max(1.0, abs(s0[i, j]))",
+    "            d = (float(fun(s0 + h * e)) - float(fun(s0 - h * e))) / (2 * h)",
+    "            g[i, j] = g[j, i] = d if i == j or convention == \"cookbook\" else d / 2",
+    "    return g",
+    "", ""]
 
 
 def _arrangement(kind, f, var, layout: str) -> str:
