@@ -9,8 +9,8 @@ computed here, on symbolic shapes and without NumPy:
   dimension is the product of its factors. Vectors are n×1 (1-D arrays in the code).
 * **Flops.** A product of a p×q by a q×r array costs 2·p·q·r (an outer product, q = 1,
   is 2·p·r; a dot product p·r = 1); `solve(A, B)` for an n×n A and r right-hand sides
-  costs 2/3·n³ (the LU factorisation) + 2·n²·r; `inv(A)` 2/3·n³ + 2·n³ (NumPy's inverse
-  is a solve against the identity); `det` and `logdet` 2/3·n³ — these LAPACK flops
+  costs 2/3·n³ (the LU factorisation) + 2·n²·r; `inv(A)` 2/3·n³ + 4/3·n³ (`scipy.linalg.inv`:
+  the LU, then getri); `det` and `logdet` 2/3·n³ — these LAPACK flops
   count twice (`LAPACK`: a factorisation or a triangular solve runs at about half the
   speed of a matrix product, measured with OpenBLAS), so an inverse used twice is
   formed once and multiplied, and one applied to a vector is a solve; a matrix function
@@ -43,7 +43,7 @@ from ..expr import DimProd
 
 N = 1000          # the value of every symbolic dimension
 LAPACK = 2        # factorisations and triangular solves run at about half a product's speed
-INV = LAPACK * 8 / 3      # numpy.linalg.inv: LU (2/3 n³) + solving against I (2 n³)
+INV = LAPACK * 2          # scipy.linalg.inv: LU (2/3 n³) + getri (4/3 n³)
 LU = LAPACK * 2 / 3
 MATFUN = 20       # expm, logm, sqrtm, ...: tens of n³ (scaling and squaring, Schur)
 
