@@ -273,36 +273,32 @@ class Ident(Expr):
         return frozenset()
 
 
+class _Constant(Expr):
+    """A constant array known by its shape alone (its field `shape_`)."""
+
+    @property
+    def shape(self):
+        return self.shape_
+
+    @cached_property
+    def free(self):
+        return frozenset()
+
+
 @node
-class Zero(Expr):
+class Zero(_Constant):
     """The zero of a given shape (never 1x1: that is Num(0))."""
 
     shape_: tuple
     op = "zero"
 
-    @property
-    def shape(self):
-        return self.shape_
-
-    @cached_property
-    def free(self):
-        return frozenset()
-
 
 @node
-class Ones(Expr):
+class Ones(_Constant):
     """The vector or matrix of ones of a given shape (never 1x1: that is Num(1))."""
 
     shape_: tuple
     op = "ones"
-
-    @property
-    def shape(self):
-        return self.shape_
-
-    @cached_property
-    def free(self):
-        return frozenset()
 
 
 @node

@@ -170,33 +170,12 @@ class Program:
             prefix += "t"
         return [f"{prefix}{i}" for i in range(len(self.nodes))]
 
-    def expression(self, i: int = 0, avoid=()) -> str:
-        """Root i as one expression (assignment expressions for shared values)."""
+    def _expander(self, avoid, first):
+        """A function replacing the marks of shared values in printed text by their
+        names; `first(name, body)` gives the text of a value's first occurrence (its
+        body expanded already), and names are handed out in order of first use."""
         names = self._names(avoid)
         order: dict = {}
-
-        def expand(text: str) -> str:
-            out, pos = [], 0
-            for m in MARK.finditer(text):
-                out.append(text[pos:m.start()])
-                tid, flip = int(m.group(1)), bool(m.group(2))
-                if tid not in order:
-                    order[tid] = names[len(order)]
-                    s = f"({order[tid]} := {expand(self.bodies[tid])})"
-                else:
-                    s = order[tid]
-                out.append(s + (".T" if flip else ""))
-                pos = m.end()
-            out.append(text[pos:])
-            return "".join(out)
-
-        return expand(self.printer(self.roots[i]))
-
-    def statements(self, avoid=()) -> tuple:
-        """(assignments of the shared values, the roots' expressions over them)."""
-        names = self._names(avoid)
-        order: dict = {}
-        lines: list = []
 
         def expand(text: str) -> str:
             out, pos = [], 0
@@ -206,12 +185,30 @@ class Program:
                 if tid not in order:
                     body = expand(self.bodies[tid])
                     order[tid] = names[len(order)]
-                    lines.append(f"{order[tid]} = {body}")
-                out.append(order[tid] + (".T" if flip else ""))
+                    s = first(order[tid], body)
+                else:
+                    s = order[tid]
+                out.append(s + (".T" if flip else ""))
                 pos = m.end()
             out.append(text[pos:])
             return "".join(out)
 
+        return expand
+
+    def expression(self, i: int = 0, avoid=()) -> str:
+        """Root i as one expression (assignment expressions for shared values)."""
+        expand = self._expander(avoid, lambda name, body: f"({name} := {body})")
+        return expand(self.printer(self.roots[i]))
+
+    def statements(self, avoid=()) -> tuple:
+        """(assignments of the shared values, the roots' expressions over them)."""
+        lines: list = []
+
+        def assign(name: str, body: str) -> str:
+            lines.append(f"{name} = {body}")
+            return name
+
+        expand = self._expander(avoid, assign)
         exprs = [expand(self.printer(r)) for r in self.roots]
         return lines, exprs
 
