@@ -310,6 +310,9 @@ def test_the_module_shares_temporaries_between_value_and_derivatives():
     text = python_code(run("log(x^T A x)", ["x", "x"]))
     body = text.split("def f_and_gradient")[1].split("\n\n\n")[0]
     assert body.count("x @ A") == 1 and body.count("A @ x") <= 1 and "t0 = " in body, body
+    # A + Aᵀ, formed for the Hessian, serves the gradient too: (A + Aᵀ) x once, three
+    # matrix-vector products in all (xᵀA, (xᵀA)x, (A + Aᵀ)x)
+    assert body.count("A + A.T") == 1 and body.count("@") == 3, body
     assert "return value, gradient, hessian" in body
 
 

@@ -194,8 +194,8 @@ def occurrences(roots) -> dict:
             for f in fs:
                 walk_inner(f)
             return
-        k = canonical(e)[0]
-        occ[(k,)] = occ.get((k,), 0) + 1
+        k = chain_key([e])
+        occ[k] = occ.get(k, 0) + 1
         walk_inner(e)
 
     def walk_inner(e: Expr):
