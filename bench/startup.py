@@ -2,8 +2,10 @@
 """Start-up benchmark: wall time of a cold `matdiff d "tr(A X B X^T C)" wrt X`.
 
 Each run is a fresh process, as in a shell loop. Prints min / median / max over
---runs runs (after one warm-up run that fills Lark's parser cache), and which
-heavy modules the common path imported (it should import none of them).
+--runs runs (after one warm-up run that fills Lark's parser cache and Python's
+bytecode cache), and which heavy modules the common path imported (it should import
+none of them). With PYTHONDONTWRITEBYTECODE set (some sandboxes set it) every run
+compiles matdiff's modules from source, about 60 ms more: the script says so.
 
     python bench/startup.py [--runs 20] [--command "matdiff"]
 """
@@ -11,6 +13,7 @@ heavy modules the common path imported (it should import none of them).
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import statistics
 import subprocess
@@ -27,6 +30,9 @@ def main() -> int:
     ap.add_argument("--command", default=f"{sys.executable} -m matdiff")
     args = ap.parse_args()
     cmd = shlex.split(args.command) + EXPR
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("note: PYTHONDONTWRITEBYTECODE is set, so no run finds compiled bytecode; "
+              "unset it to time what an installed matdiff does", file=sys.stderr)
     subprocess.run(cmd, check=True, capture_output=True)          # warm the parser cache
     times = []
     for _ in range(args.runs):
