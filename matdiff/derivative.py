@@ -53,6 +53,6 @@ def refuse_leftovers(e: Expr) -> None:
             n = int_value(x.args[2])
             what = f"n = {n}" if n is not None else f"the symbolic exponent {x.args[2]}"
             raise UnsupportedError(
-                f"the derivative of {x.args[0]}^{x.args[2]} outside a trace: d(Uⁿ) = "
-                f"Σ Uⁱ⁻¹ dU Uⁿ⁻ⁱ has no closed form for {what} (matdiff writes the sum out "
-                "for |n| <= 8, and under a trace gives n Uⁿ⁻¹)")
+                f"the derivative of {x.args[0]}^{x.args[2]}: d(Uⁿ) = Σ Uⁱ⁻¹ dU Uⁿ⁻ⁱ has no "
+                f"closed form for {what} (matdiff writes the sum out for |n| <= 8, and "
+                "gives n Uⁿ⁻¹ dU only for tr(Uⁿ) itself or where dU commutes with U)")
