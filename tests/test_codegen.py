@@ -105,6 +105,33 @@ def test_the_check_of_a_gradient_by_a_symmetric_matrix_stays_symmetric(src, conv
     assert not np.allclose(g_other, diffs, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.parametrize("src,wrt", [
+    ("v^T tanh(W x + b)", "W"),          # v: the name check() once used for its own input
+    ("v^T x", "x"),
+    ("g^T A g + d^T g", "g"),            # g, d: check()'s other names
+    ("norm(rng)^2 + np^T x + value^T x", "x"),   # the module's own names: renamed
+    ("log(x^T A x)", ["x", "x"]),
+])
+def test_the_users_names_never_clash_with_the_modules(src, wrt):
+    r = run(src, wrt)
+    ns = load(python_code(r))
+    assert ns["check"]() < 1e-6
+
+
+def test_an_entrys_index_is_an_integer_argument():
+    text = python_code(run("log(softmax(W x))[k]", "W"))
+    assert "def f_and_gradient(W, x, k):" in text and "k = int(k)" in text
+    ns = load(text)
+    assert ns["check"]() < 1e-6
+    rng = np.random.default_rng(0)
+    W, x = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    z = W @ x
+    s = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    value, gradient = ns["f_and_gradient"](W, x, 2)
+    assert np.isclose(value, np.log(s[2]))
+    np.testing.assert_allclose(gradient, np.outer(x, np.eye(4)[2] - s))    # numerator: n×m
+
+
 def test_abstract_functions_have_no_code():
     from matdiff.errors import UnsupportedError
 

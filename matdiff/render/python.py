@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from .. import __version__
 from ..errors import UnsupportedError
-from ..expr import Call, Deriv, DimProd, Sym
+import keyword
+from dataclasses import replace
+
+from ..expr import Call, Deriv, DimProd, Expr, Index, Sym
 from ..layout import to_layout
 from ..textform import to_text
-from .numpy import py_name
 
 
 def _dim_code(d, names: dict) -> str:
@@ -47,6 +49,57 @@ def _result_shape(e, names: dict) -> str:
     return f"({_dim_code(e.rows, names)}, {_dim_code(e.cols, names)})"
 
 
+# names the module defines or uses itself: a user's name that is one of them is renamed
+RESERVED = frozenset({"np", "scipy", "value", "gradient", "hessian", "check",
+                      "f_and_gradient", "f_and_derivative", "float", "int", "max", "abs",
+                      "all", "range", "print", "len", "min"})
+
+
+def python_names(names, taken) -> dict:
+    """A distinct Python identifier for each of the user's names: the name itself unless
+    it is a keyword, something the module defines (`RESERVED`, the dimensions' names in
+    `taken`), or starts with `_` (the module's private names); then with `_` appended."""
+    out: dict = {}
+    used = set(taken)
+    for n in names:
+        p = "v" + n if n.startswith("_") else n
+        while keyword.iskeyword(p) or p in RESERVED or p in used:
+            p += "_"
+        out[n] = p
+        used.add(p)
+    return out
+
+
+def _renamed(e: Expr, names: dict, memo: dict) -> Expr:
+    """e with its names (variables, and the indices of entries) as the module spells them."""
+    got = memo.get(e)
+    if got is None:
+        if isinstance(e, Sym):
+            got = replace(e, name=names.get(e.name, e.name))
+        elif isinstance(e, Index):
+            got = Index(None if e.arg is None else _renamed(e.arg, names, memo),
+                        names.get(e.i, e.i), None if e.j is None else names.get(e.j, e.j),
+                        e.shape_)
+        else:
+            got = e.rebuild(lambda c: _renamed(c, names, memo))
+        memo[e] = got
+    return got
+
+
+def _indices(f: Expr) -> dict:
+    """The index names of the entries in f (x[i], X[i, j]) and the dimension each runs over."""
+    out: dict = {}
+    for x in f.walk():
+        if isinstance(x, Index) and x.arg is not None:
+            a = x.arg
+            if x.j is None:
+                out.setdefault(x.i, a.rows if a.is_col or a.is_scalar else a.cols)
+            else:
+                out.setdefault(x.i, a.rows)
+                out.setdefault(x.j, a.cols)
+    return out
+
+
 def python_code(result) -> str:
     from ..codegen import program
 
@@ -57,11 +110,11 @@ def python_code(result) -> str:
     symbols = t.symbols
     variables = list(dict.fromkeys(v.name for v in result.variables))
     order = variables + [n for n in symbols if n not in variables]
-    args = ", ".join(py_name(n) for n in order)
+    indices = _indices(f)           # x[i]: i is an integer argument
 
     # a Python name for each dimension, read off the first argument that has it
     dim_names: dict = {}
-    reads: list[str] = []
+    firsts: list = []
     for name in order:
         s = symbols[name]
         for axis, d in enumerate(s.shape):
@@ -69,10 +122,16 @@ def python_code(result) -> str:
                 if isinstance(x, str) and x not in dim_names:
                     dim_names[x] = f"{x}_"
                     if isinstance(d, str):
-                        reads.append(f"    {x}_ = {py_name(name)}.shape[{axis if not s.is_col else 0}]")
-    outputs = _outputs(result)
+                        firsts.append((x, name, axis if not s.is_col else 0))
+    names = python_names(order + [i for i in indices if i not in symbols],
+                         dim_names.values())
+    order_all = order + [i for i in indices if i not in symbols]
+    args = ", ".join(names[n] for n in order_all)
+    reads = [f"    {dim_names[x]} = {names[name]}.shape[{axis}]" for x, name, axis in firsts]
+    memo: dict = {}
+    outputs = [(n, _renamed(e, names, memo)) for n, e in _outputs(result)]
     prog = program([e for _, e in outputs], dict(dim_names), result.layout)
-    temps, codes = prog.statements(avoid=list(order) + list(dim_names.values())
+    temps, codes = prog.statements(avoid=list(names.values()) + list(dim_names.values())
                                    + [n for n, _ in outputs])
     code_text = "\n".join(temps + codes)
 
@@ -86,9 +145,12 @@ def python_code(result) -> str:
     names_out = ", ".join(n for n, _ in outputs)
     lines += ["", "", f"def f_and_gradient({args}):",
               f'    """({names_out}) at the given values; vectors are 1-D arrays."""']
+    for i in indices:
+        if i not in symbols:
+            lines.append(f"    {names[i]} = int({names[i]})")
     for name in order:
         s = symbols[name]
-        pn = py_name(name)
+        pn = names[name]
         if s.is_scalar:
             lines.append(f"    {pn} = float({pn})")
         else:
@@ -100,7 +162,7 @@ def python_code(result) -> str:
         s = symbols[name]
         if s.is_scalar:
             continue
-        pn = py_name(name)
+        pn = names[name]
         shape = _shape_tuple(s, dim_names)
         lines.append(f"    assert {pn}.shape == {shape}, f\"{name} has shape {{{pn}.shape}}, "
                      f"expected {shape}\"")
@@ -116,7 +178,7 @@ def python_code(result) -> str:
     lines += ["", "", f"def f_and_derivative({args}):",
               '    """The older name of f_and_gradient."""',
               f"    return f_and_gradient({args})", "", "",
-              *_check_function(result, order, dim_names, args), "",
+              *_check_function(result, order_all, dim_names, args, names, indices), "",
               "", 'if __name__ == "__main__":', "    check()", ""]
     return "\n".join(lines)
 
@@ -140,7 +202,10 @@ def _labels(result) -> list:
     return [f"d f / d {a}", f"d2 f / d {a} d {b}"]
 
 
-def _check_function(result, order: list, dim_names: dict, args: str) -> list:
+def _check_function(result, order: list, dim_names: dict, args: str, names: dict,
+                    indices: dict) -> list:
+    """`check()`: its own names start with `_`, which the user's names never do here
+    (`python_names`), so a variable called `v` or `g` stays the user's."""
     symbols = result.typed.symbols
     out = ["def _differences(fun, v0):",
            '    """g[i, j] = d vec(fun(v))_j / d vec(v)_i by central differences."""',
@@ -163,28 +228,31 @@ def _check_function(result, order: list, dim_names: dict, args: str) -> list:
            "def check(seed=0, tol=1e-6):",
            '    """Compare the derivatives with central finite differences at random inputs',
            '    (random sizes, redrawn until the values are finite)."""',
-           "    rng = np.random.default_rng(seed)",
+           "    _rng = np.random.default_rng(seed)",
            "    for _ in range(50):"]
-    body = [f"sizes = rng.permutation(np.arange(2, {max(7, 2 + len(dim_names))}))"]
+    body = [f"_sizes = _rng.permutation(np.arange(2, {max(7, 2 + len(dim_names))}))"]
     for i, d in enumerate(dim_names):
-        body.append(f"{dim_names[d]} = int(sizes[{i}])")
+        body.append(f"{dim_names[d]} = int(_sizes[{i}])")
     for name in order:
+        pn = names[name]
+        if name not in symbols:         # an index: an entry at random
+            body.append(f"{pn} = int(_rng.integers({_dim_code(indices[name], dim_names)}))")
+            continue
         s = symbols[name]
-        pn = py_name(name)
         if s.is_scalar:
-            body.append(f"{pn} = rng.uniform(0.5, 1.5)")
+            body.append(f"{pn} = _rng.uniform(0.5, 1.5)")
         elif s.is_col:
-            body.append(f"{pn} = rng.standard_normal({_shape_tuple(s, dim_names)})")
+            body.append(f"{pn} = _rng.standard_normal({_shape_tuple(s, dim_names)})")
         else:
             shape = _shape_tuple(s, dim_names)
-            body.append(f"{pn} = rng.standard_normal({shape}) / np.sqrt(max({shape}))")
+            body.append(f"{pn} = _rng.standard_normal({shape}) / np.sqrt(max({shape}))")
             if s.symmetric:
                 body.append(f"{pn} = ({pn} + {pn}.T) / 2")
             if s.is_square:
                 body.append(f"{pn} = {pn} + 1.5 * np.eye({pn}.shape[0])")
     body += ["with np.errstate(all=\"ignore\"):",
-             f"    outputs = f_and_gradient({args})",
-             "if all(np.all(np.isfinite(o)) for o in outputs):",
+             f"    _outputs = f_and_gradient({args})",
+             "if all(np.all(np.isfinite(o)) for o in _outputs):",
              "    break"]
     out += ["        " + b for b in body]
     layout = result.layout
@@ -192,41 +260,42 @@ def _check_function(result, order: list, dim_names: dict, args: str) -> list:
     variables = [v for v in result.variables]
 
     def call_with(vname: str, value: str) -> str:
-        return ", ".join(value if n == vname else py_name(n) for n in order)
+        return ", ".join(value if n == vname else names[n] for n in order)
 
     a = variables[0]
     k1 = steps[0].kind
     if k1.symmetric:        # a gradient by a symmetric matrix: symmetric directions only
         out[:0] = _SYMMETRIC_DIFFERENCES
-        out += [f"    g = _symmetric_differences(lambda v: f_and_gradient("
-                f"{call_with(a.name, 'v')})[0], {py_name(a.name)}, {k1.symmetric!r})",
-                "    errors = [_error(outputs[1], g)]"]
+        out += [f"    _g = _symmetric_differences(lambda _v: f_and_gradient("
+                f"{call_with(a.name, '_v')})[0], {names[a.name]}, {k1.symmetric!r})",
+                "    _errors = [_error(_outputs[1], _g)]"]
     else:
-        out += [f"    g = _differences(lambda v: f_and_gradient({call_with(a.name, 'v')})[0], "
-                f"{py_name(a.name)})",
-                "    out0 = np.asarray(outputs[0], dtype=float)",
-                f"    errors = [_error(outputs[1], "
-                f"{_arrangement(k1, steps[0].function, a, layout)})]"]
+        out += [f"    _g = _differences(lambda _v: f_and_gradient({call_with(a.name, '_v')})[0], "
+                f"{names[a.name]})",
+                "    _out0 = np.asarray(_outputs[0], dtype=float)",
+                f"    _errors = [_error(_outputs[1], "
+                f"{_arrangement(k1, steps[0].function, names[a.name], a, layout)})]"]
     if len(steps) == 2:
         b = variables[1]
         k2 = steps[1].kind
         g_fun = steps[0].function
         # the first derivative as the second step differentiates it (numerator layout; a
         # scalar's derivative by a vector or matrix taken as the gradient, a's shape)
-        conv = "d if d.ndim < 2 else d.T" if layout == "denominator" else "d"
-        as_g = "d.T if d.ndim == 2 else d" if (g_fun.is_scalar and not a.is_scalar) else "d"
-        out += ["    def first(v):",
-                f"        d = np.asarray(f_and_gradient({call_with(b.name, 'v')})[1], dtype=float)",
-                *([f"        d = {conv}"] if conv != "d" else []),
+        conv = "_d if _d.ndim < 2 else _d.T" if layout == "denominator" else "_d"
+        as_g = "_d.T if _d.ndim == 2 else _d" if (g_fun.is_scalar and not a.is_scalar) else "_d"
+        out += ["    def _first(_v):",
+                f"        _d = np.asarray(f_and_gradient({call_with(b.name, '_v')})[1], "
+                "dtype=float)",
+                *([f"        _d = {conv}"] if conv != "_d" else []),
                 f"        return {as_g}",
-                f"    g = _differences(first, {py_name(b.name)})",
-                f"    out0 = first({py_name(b.name)})",
-                f"    errors.append(_error(outputs[2], "
-                f"{_arrangement(k2, steps[1].function, b, layout)}) / 10)"
+                f"    _g = _differences(_first, {names[b.name]})",
+                f"    _out0 = _first({names[b.name]})",
+                f"    _errors.append(_error(_outputs[2], "
+                f"{_arrangement(k2, steps[1].function, names[b.name], b, layout)}) / 10)"
                 "   # differences of differences: 10x the tolerance"]
-    out += ["    error = max(errors)",
-            '    print(f"max relative error {error:.2g}: " + ("ok" if error < tol else "FAILED"))',
-            "    return error"]
+    out += ["    _max = max(_errors)",
+            '    print(f"max relative error {_max:.2g}: " + ("ok" if _max < tol else "FAILED"))',
+            "    return _max"]
     return out
 
 
@@ -250,18 +319,19 @@ _SYMMETRIC_DIFFERENCES = [
     "", ""]
 
 
-def _arrangement(kind, f, var, layout: str) -> str:
-    """Python code turning g[i, j] = d vec(f)_j / d vec(v)_i into the derivative's layout
-    (the kind table's arrangement, `matdiff.kinds.Kind.arrange`); `out0` is f's value."""
+def _arrangement(kind, f, pn: str, var, layout: str) -> str:
+    """Python code turning _g[i, j] = d vec(f)_j / d vec(v)_i into the derivative's layout
+    (the kind table's arrangement, `matdiff.kinds.Kind.arrange`); `_out0` is f's value,
+    `pn` the variable's Python name."""
     num = layout == "numerator" or bool(kind.symmetric)
     if kind.readoff == "substitute":
         if f.is_scalar:
-            return "g.reshape(())"
+            return "_g.reshape(())"
         if f.is_vector:
-            return "g.ravel()"
-        return "g.reshape(out0.shape, order=\"F\")" + ("" if num else ".T")
+            return "_g.ravel()"
+        return "_g.reshape(_out0.shape, order=\"F\")" + ("" if num else ".T")
     if kind.readoff == "gradient":
         if var.is_vector:
-            return "g.ravel()"
-        return "g.reshape(np.shape(" + py_name(var.name) + "), order=\"F\")" + (".T" if num else "")
-    return "g.T" if num else "g"
+            return "_g.ravel()"
+        return f"_g.reshape(np.shape({pn}), order=\"F\")" + (".T" if num else "")
+    return "_g.T" if num else "_g"
