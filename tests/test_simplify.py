@@ -67,6 +67,18 @@ def norm_text(src: str, **kinds) -> str:
     ("diag(diag(I + X))", "diag(diag(I + X))"),
     ("diag(2 X)", "2 diag(X)"),
     ("cross(2 a, b)", "2 cross(a, b)"),
+    # only the diagonal of a Hadamard product with I is read: diag(Aᵀ) = diag(A)
+    ("A^T .* I", "A .* I"),
+    ("A^T .* B", "A^T .* B"),                           # without I: the transpose stays
+    # quotients of element-wise functions (the same argument above and below)
+    ("sinh(x) ./ cosh(x)", "tanh(x)"),
+    ("sin(A x) ./ cos(A x)", "tan(A x)"),
+    ("sinh(x) ./ cosh(y)", "sinh(x) ./ cosh(y)"),       # different arguments: kept
+    ("sinh(x) ./ cosh(x).^2", "sinh(x) ./ cosh(x).^2"),
+    # a Fréchet derivative is linear in its direction (Higham, Functions of Matrices §3.1)
+    ("dexpm(X, A) + 2 dexpm(X, B)", "dexpm(X, A + 2 B)"),
+    ("dexpm(X, A) + dexpm(Y, B)", "dexpm(X, A) + dexpm(Y, B)"),   # different points: kept
+    ("dexpm(X, A) + dlogm(X, B)", "dexpm(X, A) + dlogm(X, B)"),  # different functions: kept
 ])
 def test_normal_form(src, expected):
     assert norm_text(src) == expected
@@ -91,9 +103,17 @@ def test_inverse_of_a_product_cancels_a_square_factor():
     ("(x^T - a^T) A", {}, "(x - a)^T A"),             # shorter inside a product
     ("sin(x^T)", {}, "sin(x)^T"),
     ("B^T X^T A^T C^T", {}, "B^T X^T A^T C^T"),        # transposes stay on the leaves
+    ("-A .* I + A + A^T", {}, "A + A^T - A .* I"),     # subtracted terms after the others
 ])
 def test_compact_forms(src, kinds, expected):
     assert simp(src, **kinds) == expected
+
+
+def test_the_entries_of_a_unit_vector_add_to_one():
+    from matdiff.expr import Index
+    unit = Index(None, "k", None, ("m", 1))            # e_k, as a derivative writes it
+    assert to_text(simplify(B.fn("sum", unit))) == "1"
+    assert to_text(simplify(B.fn("sum", B.mul(B.num(3), unit)))) == "3"
 
 
 def test_keys_see_through_symmetries():

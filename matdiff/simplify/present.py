@@ -124,19 +124,14 @@ def make_rules(normal_transpose):
 
     @rule("add", title="terms reordered")
     def order_terms(e: Expr):
-        """Terms with fewer transposes first (B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ; uᵀ A ∂v/∂x +
-        vᵀ Aᵀ ∂u/∂x, as the seed writes them), keeping the order otherwise, and a positive
-        term first (b − a, not −a + b). Reorders only: the order it makes is its own fixed
-        point (a stable sort, then one term moved to the front)."""
+        """Positive terms before subtracted ones (b − a, not −a + b; A + Aᵀ − A ∘ I), and
+        among each, terms with fewer transposes first (B Xᵀ C A + Bᵀ Xᵀ Aᵀ Cᵀ; uᵀ A ∂v/∂x +
+        vᵀ Aᵀ ∂u/∂x, as the seed writes them), keeping the order otherwise. Reorders only:
+        the order it makes is its own fixed point (a stable sort)."""
         if not isinstance(e, Add):
             return None
         terms = list(e.terms)
-        order = sorted(terms, key=count_transposes)
-        if neg_parts(order[0])[0]:
-            first_positive = next((t for t in order if not neg_parts(t)[0]), None)
-            if first_positive is not None:
-                order.remove(first_positive)
-                order.insert(0, first_positive)
+        order = sorted(terms, key=lambda t: (bool(neg_parts(t)[0]), count_transposes(t)))
         if order == terms:
             return None
         return B.add(*order)

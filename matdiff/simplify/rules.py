@@ -13,8 +13,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import build as B
-from ..expr import (Add, Commutation, Expr, Fn, Had, HadPow, Ident, Kron, MatPow, Mul, Num, Ones,
-                    Pow, Sym, T, int_value, num_value)
+from ..expr import (Add, Commutation, Expr, Fn, Had, HadPow, Ident, Index, Kron, MatPow, Mul, Num,
+                    Ones, Pow, Sym, T, int_value, num_value)
 from ..ops import record
 from .engine import rule
 from .keys import key, monomial, tkey
@@ -354,8 +354,11 @@ def collect_like_terms(e: Add):
 
 @rule("had", title="A ∘ A = A^∘2")
 def hadamard_rules(e: Had):
-    """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)); A ∘ I = diag(diag(A)) stays. Decreases:
-    the number of factors."""
+    """A ∘ A = A^∘2 (and A^∘p ∘ A^∘q = A^∘(p+q)); A ∘ I = diag(diag(A)) stays, and with
+    I a factor only diagonals are read, so Aᵀ ∘ I = A ∘ I (diag(Aᵀ) = diag(A)).
+    Decreases: the number of factors, then of transposes."""
+    if any(isinstance(f, Ident) for f in e.factors) and any(isinstance(f, T) for f in e.factors):
+        return B.had(*(f.arg if isinstance(f, T) else f for f in e.factors))
     fs = merge_powers(e.factors, lambda f: (f.base, f.exp) if isinstance(f, HadPow)
                       else (f, B.ONE), B.hadpow)
     return None if fs is None else B.had(*fs)
@@ -490,9 +493,12 @@ def ones_rules(e: Mul):
 
 @rule("sum", title="sum(u ∘ v) = uᵀ v")
 def sum_rules(e: Fn):
-    """sum(u ∘ v) = uᵀ v for columns; sum(A + B) = sum A + sum B; sum(s A) = s sum A.
-    Decreases: the size of the subtree under the sum."""
+    """sum(u ∘ v) = uᵀ v for columns; sum(A + B) = sum A + sum B; sum(s A) = s sum A;
+    sum(e_i) = 1 for a unit vector or matrix. Decreases: the size of the subtree under
+    the sum."""
     a = e.arg
+    if isinstance(a, Index) and a.arg is None:
+        return B.ONE                    # sum(e_i) = sum(E_ij) = 1: one entry is 1
     if isinstance(a, Had) and len(a.factors) == 2 and a.is_col:
         return B.mul(B.transpose(a.factors[0]), a.factors[1])
     if isinstance(a, Add):
@@ -633,6 +639,71 @@ def sigmoid_forms(e: Expr):
     return None
 
 
+_QUOTIENTS = {("sinh", "cosh"): "tanh", ("sin", "cos"): "tan"}
+
+
+@rule("had", "mul", title="sinh(u) ./ cosh(u) = tanh(u)")
+def quotient_functions(e: Expr):
+    """sinh(u) ./ cosh(u) = tanh(u) and sin(u) ./ cos(u) = tan(u), element-wise or for
+    scalars (the same argument u above and below). Decreases: the number of factors."""
+    if isinstance(e, Had):
+        fs = list(e.factors)
+    elif isinstance(e, Mul):
+        fs = list(e.scalars)
+    else:
+        return None
+    for i, f in enumerate(fs):
+        if not isinstance(f, Fn):
+            continue
+        for j, g in enumerate(fs):
+            nb = _negative_power_base(g)
+            if j == i or nb is None or nb[1] != 1 or not isinstance(nb[0], Fn):
+                continue
+            name = _QUOTIENTS.get((f.op, nb[0].op))
+            if name is None or key(f.args[0]) != key(nb[0].args[0]):
+                continue
+            new = B.fn(name, f.args[0])
+            rest = [x for k, x in enumerate(fs) if k not in (i, j)]
+            if isinstance(e, Had):
+                return B.had(new, *rest)
+            return B.mul(Num(e.coeff), new, *rest, *e.chain)
+    return None
+
+
+def _frechet_term(t: Expr):
+    """(scalar factor, L_f(U, E)) when the term t is a scalar times a Fréchet derivative."""
+    if isinstance(t, Fn) and record(t.op).extra.get("frechet_of"):
+        return B.ONE, t
+    if isinstance(t, Mul) and len(t.chain) == 1:
+        f = t.chain[0]
+        if isinstance(f, Fn) and record(f.op).extra.get("frechet_of"):
+            return B.mul(Num(t.coeff), *t.scalars), f
+    return None
+
+
+@rule("add", title="L(U, E₁) + L(U, E₂) = L(U, E₁ + E₂)")
+def frechet_linear(e: Add):
+    """a L_f(U, E₁) + b L_f(U, E₂) = L_f(U, a E₁ + b E₂): a Fréchet derivative is linear
+    in its direction (Higham, Functions of Matrices, §3.1). Decreases: the number of
+    Fréchet derivatives."""
+    groups: dict = {}
+    for i, t in enumerate(e.terms):
+        ft = _frechet_term(t)
+        if ft is not None:
+            f = ft[1]
+            k = (f.op, key(f.args[0])) + tuple(key(a) for a in f.args[2:])
+            groups.setdefault(k, []).append((i, ft))
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        f0 = members[0][1][1]
+        direction = B.add(*(B.mul(c, f.args[1]) for _, (c, f) in members))
+        merged = B.fn(f0.op, f0.args[0], direction, *f0.args[2:])
+        used = {i for i, _ in members}
+        return B.add(merged, *(t for i, t in enumerate(e.terms) if i not in used))
+    return None
+
+
 @rule("mul", title="uᵀ (v ./ u) = sum(v)")
 def inner_of_elementwise(e: Mul):
     """uᵀ v = sum(u ∘ v) for vectors when equal factors of the element-wise product then
@@ -677,5 +748,7 @@ NORMALIZE = (
     kron_products,
     log_exp,
     sigmoid_forms,
+    quotient_functions,
+    frechet_linear,
     inner_of_elementwise,
 )
