@@ -88,6 +88,9 @@ def test_latex(src, wrt, kinds, latex):
     ("u(x)^T A v(x)", "x", {}, "u(x)ᵀ A ∂v/∂x + v(x)ᵀ Aᵀ ∂u/∂x"),
     ("(A + t B) .* C", "t", {"scalar": ["t"]}, "B ∘ C"),
     ("det(X^T X)", "X", {}, "2 |Xᵀ X| X⁺"),
+    # the commutation matrix by its dimensions, whatever names could stand for them
+    ("X^T", "X", {}, "K(m,n)"),
+    ("kron(X, A)", "X", {}, "((I ⊗ K(q,m)) ⊗ I)(I ⊗ vec(A))"),
 ])
 def test_unicode(src, wrt, kinds, pretty):
     assert render(run(src, wrt, **kinds), "pretty") == pretty

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..expr import Deriv, Expr, Had, HadPow, Kron, MatPow, Num, Pow, Sym, T
+from ..expr import Commutation, Deriv, Expr, Had, HadPow, Kron, MatPow, Num, Pow, Sym, T
 from ..textform import P_ATOM, P_POSTFIX, P_PRODUCT, TextPrinter, TextStyle
 
 GREEK_LETTERS = {
@@ -45,6 +45,12 @@ class UnicodePrinter(TextPrinter):
 
     def p_Sym(self, e: Sym) -> str:
         return pretty_name(e.name)
+
+    def p_Commutation(self, e: Commutation) -> str:
+        """K(m,n), the commutation matrix by its dimensions (as LaTeX's K_{m,n}): read by
+        a person beside the names' shapes, where a witness such as commutation((A ones)
+        (X ones)ᵀ), which the text form needs to parse back, would only obscure it."""
+        return f"K({e.m},{e.n})"
 
     def p_Deriv(self, e: Deriv) -> str:
         f = pretty_name(e.fn.name)
