@@ -270,10 +270,14 @@ def finite_difference(f, point, dirs, h: float = 1e-5):
     return np.array(out)
 
 
+KINK_MARGIN = 1e-2   # relative distance from 0 of the argument of |u|, relu(u), sign(u), ...
+
+
 def well_conditioned(exprs, env: dict, sizes: dict, limit: float = 1e7) -> bool:
     """False when a matrix that is inverted (or whose log-det or adjugate is taken) is
-    nearly singular at these inputs: finite differences mean little there. (A
-    pseudo-inverse is left alone: its derivative holds wherever the rank is constant.)"""
+    nearly singular at these inputs, or when a function with a kink at 0 (its record
+    says `kinked`) has an argument entry near 0: finite differences mean little there.
+    (A pseudo-inverse is left alone: its derivative holds wherever the rank is constant.)"""
     np = _np()
     for e in exprs:
         for x in e.walk():
@@ -285,6 +289,14 @@ def well_conditioned(exprs, env: dict, sizes: dict, limit: float = 1e7) -> bool:
             elif isinstance(x, Fn) and x.op == "log" and isinstance(x.arg, Fn) \
                     and x.arg.op == "det":
                 arg = x.arg.arg
+            elif isinstance(x, Fn) and record(x.op).extra.get("kinked"):
+                try:                    # |u|, relu(u), ...: no entry of u near the kink at 0
+                    u = evaluate(x.args[0], env, sizes)
+                except NumericError:
+                    continue
+                if u.size and np.min(np.abs(u)) < KINK_MARGIN * max(1.0, float(np.max(np.abs(u)))):
+                    return False
+                continue
             if arg is None:
                 continue
             try:

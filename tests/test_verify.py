@@ -47,3 +47,22 @@ def test_symmetric_declarations_give_symmetric_inputs():
 def test_abstract_functions_cannot_be_checked():
     with pytest.raises(UnsupportedError, match="abstract functions"):
         check(run("u(x)^T a", "x"))
+
+
+def test_inputs_near_a_kink_are_redrawn():
+    # relu, abs, sign, step and norm1 have kinks at 0: differences across one mean
+    # nothing, so the check draws inputs whose arguments stay away from it (this Hessian
+    # failed with seed 0 before: an entry of W x + b fell within the step of 0)
+    import numpy as np
+
+    from matdiff.numeric import well_conditioned
+
+    r = run("v^T relu(W x + b) + c^T x", ["x", "x"])
+    assert check(r).ok
+    for src in ("norm1(A x - b)", "sum(abs(X w - y))"):
+        assert check(run(src, "x" if "A x" in src else "w")).ok
+    f = run("norm1(x)", "x").function
+    x = {"x": np.array([[1.0], [1e-4], [-2.0]])}
+    assert not well_conditioned((f,), x, {"m": 3, "n": 3})
+    x = {"x": np.array([[1.0], [0.5], [-2.0]])}
+    assert well_conditioned((f,), x, {"m": 3, "n": 3})

@@ -67,10 +67,10 @@ elementwise("sqrt", "square root",
             numpy="np.sqrt", derivative="1 ./ (2 sqrt(u))", latex=r"\sqrt",
             fold=_exact(math.sqrt))
 elementwise("abs", "absolute value", deriv=_f("sign"), numpy="np.abs",
-            derivative="sign(u) (away from 0)", fold=lambda v: Fraction(abs(v)))
+            derivative="sign(u) (away from 0)", fold=lambda v: Fraction(abs(v)), kinked=True)
 elementwise("sign", "sign (−1, 0 or 1)", deriv=lambda u: B.zero(u.shape), numpy="np.sign",
             derivative="0 (away from 0)", latex=r"\operatorname{sign}",
-            fold=lambda v: Fraction((v > 0) - (v < 0)))
+            fold=lambda v: Fraction((v > 0) - (v < 0)), kinked=True)
 elementwise("sigmoid", "logistic sigmoid 1/(1 + exp(-u))",
             deriv=lambda u: B.had(B.fn("sigmoid", u), _one_minus(u, B.fn("sigmoid", u))),
             numpy="1/(1 + np.exp(-{0}))", derivative="sigmoid(u) .* (1 - sigmoid(u))",
@@ -81,12 +81,12 @@ elementwise("softplus", "log(1 + exp(u))", deriv=_f("sigmoid"),
             value=lambda np, a: np.logaddexp(0, a), latex=r"\operatorname{softplus}")
 elementwise("relu", "max(u, 0)", deriv=_f("step"), numpy="np.maximum({0}, 0)",
             derivative="step(u) (away from 0)", value=lambda np, a: np.maximum(a, 0),
-            latex=r"\operatorname{relu}", fold=lambda v: Fraction(max(v, 0)))
+            latex=r"\operatorname{relu}", fold=lambda v: Fraction(max(v, 0)), kinked=True)
 elementwise("step", "1 where u > 0, else 0 (the Heaviside step, 0 at 0)",
             deriv=lambda u: B.zero(u.shape), numpy="np.heaviside({0}, 0.0)",
             derivative="0 (away from 0)", value=lambda np, a: np.heaviside(a, 0.0),
             latex=r"\operatorname{step}", fold=lambda v: Fraction(1 if v > 0 else 0),
-            spellings=("heaviside",))
+            spellings=("heaviside",), kinked=True)
 elementwise("log1p", "log(1 + u)", deriv=lambda u: B.hadpow(_one_plus(u, u), -1),
             numpy="np.log1p", derivative="1 ./ (1 + u)", latex=r"\operatorname{log1p}",
             fold=lambda v: Fraction(0) if v == 0 else None)

@@ -109,7 +109,7 @@ function(
     latex=lambda p, e: p.bars(r"\left\| ", e.arg, r" \right\|_1"),
     numpy=lambda p, e: (f"np.sum(np.abs({p.p(e.arg)[0]}))", 5),
     evaluate=lambda np, vals, e: np.array([[np.sum(np.abs(vals[0]))]]),
-    extra={"transpose_invariant": True}, family="reduction")
+    extra={"transpose_invariant": True, "kinked": True}, family="reduction")
 
 
 # ---------------------------------------------------------------------------
