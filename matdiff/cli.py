@@ -12,6 +12,7 @@ expression may start with '-' (`matdiff d "-logdet(X)" wrt X`).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -147,6 +148,9 @@ def split_args(args: list) -> tuple[str, list]:
     variables = []
     while rest:
         word = rest.pop(0)
+        if word[:1] in "—–‐−" and word[1:2].isalpha():
+            raise UsageError(f"{word!r} looks like an option written with a typographic dash",
+                             hint=f"write --{word.lstrip('—–‐−-')}")
         if word != "wrt":
             if not variables and len(args) == 2:
                 raise UsageError(f"expected the word 'wrt' before the variable, got {word!r}",
@@ -444,8 +448,10 @@ def arrange_args(argv: list) -> list:
             options.append(a)
             if "=" not in a:
                 value = next(it, None)
-                if value is not None:
-                    options.append(value)
+                if value is None:
+                    import click
+                    raise click.UsageError(f"option {name} needs a value")
+                options.append(value)
         elif a in _FLAGS:
             options.append(a)
         elif a.startswith("--") and len(a) > 2 and a[2:3].isalpha():
@@ -470,7 +476,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(exc.format_message() + "\n")
             raise SystemExit(0)
         cmd = exc.ctx.command_path if exc.ctx is not None else "matdiff"
-        message = exc.format_message().replace("\n", " ")
+        message = re.sub(r"(Did you mean [^?]*\?)(?: \1)+", r"\1",
+                         exc.format_message().replace("\n", " "))
         sys.stderr.write(f"matdiff: usage error: {message} (see '{cmd} --help')\n")
         raise SystemExit(2)
     except click.exceptions.Abort:

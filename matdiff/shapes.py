@@ -59,13 +59,15 @@ def default_kind(name: str) -> str:
 
 
 def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """Insertions, deletions, substitutions and swaps of two neighbouring letters (the
+    optimal string alignment distance: `tahn` is one edit from `tanh`)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
 
 
 def near_builtin(name: str) -> str | None:
@@ -83,7 +85,9 @@ def near_builtin(name: str) -> str | None:
     best = None
     for b in names:
         dist = edit_distance(name, b)
-        if (dist <= 1 and len(name) >= 5) or (dist <= 2 and len(name) >= 7):
+        swapped = dist == 1 and len(name) == len(b) and sorted(name) == sorted(b)
+        if (dist <= 1 and (len(name) >= 5 or swapped and len(name) >= 3)) \
+                or (dist <= 2 and len(name) >= 7):
             if best is None or dist < best[0]:
                 best = (dist, b)
     return best[1] if best else None
@@ -455,6 +459,11 @@ class Checker:
                               f"declare it to say otherwise: --vector {name}")
         symmetric = name in self.decls.symmetric
         square = symmetric or name in self.decls.square
+        if square and default_kind(name) != "matrix" and name not in self.decls.matrix:
+            word = "symmetric" if symmetric else "square"
+            self.notes.append(f"{name} is read as a matrix because it is declared {word} "
+                              f"(a {'lowercase' if default_kind(name) == 'vector' else 'Greek'} "
+                              f"name is a {default_kind(name)} by default)")
         if kind == "scalar":
             shape = SCALAR
         elif kind == "vector":
@@ -753,9 +762,14 @@ class Checker:
 
     def divide(self, ra: Raw, a: Expr, rb: Raw, b: Expr, raw: Raw) -> Expr:
         if not b.is_scalar:
+            hint = self.kind_hint((rb, b))
+            if hint is None and rb.op == "name" and not self.decls.kind_of(rb.value)[1]:
+                hint = (f"{rb.value} is a matrix by default (an uppercase name); if it is a "
+                        f"scalar, declare it: --scalar {rb.value}; for element-wise division "
+                        "write ./")
             raise self.fail(f"cannot divide by {self.describe(rb, b)}: only by a scalar", raw,
-                            hint=self.kind_hint((rb, b)) or "for element-wise division write "
-                            "./; for a matrix, inv(...) or ^-1")
+                            hint=hint or "for element-wise division write ./; for a matrix, "
+                            "inv(...) or ^-1")
         if isinstance(b, Num) and b.value == 0:
             raise self.fail("division by zero", rb)
         return B.divide(a, b)

@@ -108,6 +108,13 @@ def test_json_format():
     (["d", "tr(X)", "wrt", "X", "--layout", "sideways"], 2, ["usage error", "--layout"]),
     (["d", "t", "wrt", "t", "--scalar", "t", "--vector", "t"], 2, ["usage error", "both"]),
     (["nonsense"], 2, ["usage error"]),
+    (["dd", "x", "wrt", "x"], 2, ["usage error", "Did you mean 'd'? ("]),      # said once
+    (["d", "x^T A x", "wrt", "x", "--layout"], 2, ["usage error", "--layout needs a value"]),
+    (["d", "x^T x", "wrt", "x", "—layout", "denominator"], 2, ["typographic dash",
+                                                                "write --layout"]),
+    (["d", "tahn(W x)", "wrt", "x"], 1, ["did you mean tanh"]),        # swapped letters
+    (["d", "sum(x)/N", "wrt", "x"], 1, ["cannot divide by N", "--scalar N"]),
+    (["d", "|x|", "wrt", "x"], 1, ["vector", "||x||", "abs(x)"]),
 ])
 def test_errors_are_one_line_with_an_exit_code(args, code, fragments):
     r = md(*args)
@@ -278,3 +285,8 @@ def test_help_shows_examples():
 def test_shell_completion_is_offered():
     r = md("--help")
     assert "--install-completion" in r.stdout
+
+
+def test_a_vector_name_declared_square_is_a_matrix_with_a_note():
+    r = md("d", "x^T x", "wrt", "x", "--square", "x")
+    assert r.returncode == 0 and "x is read as a matrix because it is declared square" in r.stderr

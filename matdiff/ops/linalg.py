@@ -65,6 +65,11 @@ def _det_check(ck, raw, args):
     (u,) = args
     if u.is_scalar and raw.spelling == "bars":       # |a| of a scalar: its absolute value
         return B.fn("abs", u)
+    if u.is_vector and raw.spelling == "bars":
+        raise ck.fail(f"|...| of a vector: {ck.describe(raw.args[0], u)} is not a scalar, and "
+                      "|X| is the determinant of a square matrix", raw.args[0],
+                      hint="for its norm write ||x|| or norm(x); element-wise, abs(x)"
+                      + (f"; {h}" if (h := ck.kind_hint((raw.args[0], u))) else ""))
     if u.is_vector:
         raise ck.fail(f"det() takes a square matrix; {ck.describe(raw.args[0], u)} is a vector",
                       raw.args[0], hint=ck.kind_hint((raw.args[0], u))
