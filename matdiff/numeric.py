@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass
 
 from .errors import UnsupportedError
-from .expr import (Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, Ident, Index, MatPow, Num,
-                   Ones, Sym, Zero)
+from .expr import (Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, HadPow, Ident, Index, MatPow,
+                   Num, Ones, Pow, Sym, T, Zero, int_value)
 from .kinds import kind_of, second_kind
 from .ops import record
 
@@ -125,13 +125,45 @@ def random_value(sym: Sym, sizes: dict, rng, square_shift: float = 0.0):
 
 
 def random_inputs(symbols: dict, sizes: dict, rng, square_shift: float = 1.5,
-                  integers=()) -> dict:
+                  integers=(), domains=None) -> dict:
     """Random values for every name (vectors 1-D, the contract's convention); the names in
-    `integers` (exponents of matrix powers) get small integers."""
+    `integers` (exponents of matrix powers) get small integers, and those in `domains`
+    values inside their (low, high) (`domains_of`)."""
     out = {name: random_value(s, sizes, rng, square_shift) for name, s in symbols.items()}
+    for name, (lo, hi) in (domains or {}).items():
+        if name in out:
+            shape = _np().shape(out[name])
+            if lo is not None and hi is not None:
+                v = rng.uniform(lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo), shape)
+            elif lo is not None:
+                v = lo + rng.uniform(0.2, 1.5, shape)
+            else:
+                v = hi - rng.uniform(0.2, 1.5, shape)
+            if symbols[name].symmetric:
+                v = (v + v.T) / 2
+            out[name] = float(v) if symbols[name].is_scalar else v
     for name in integers:
         if name in out:
             out[name] = float(rng.integers(2, 5))
+    return out
+
+
+def domains_of(exprs) -> dict:
+    """The names that are, themselves, the argument of a function defined on part of the
+    line (log, sqrt, arcsin, ...: the record's `domain`) or the base of a power with a
+    fractional or symbolic exponent (positive), with the (low, high) to draw them from."""
+    out: dict = {}
+    for e in exprs:
+        for x in e.walk():
+            arg, dom = None, None
+            if isinstance(x, Fn) and x.args and record(x.op).extra.get("domain"):
+                arg, dom = x.args[0], record(x.op).extra["domain"]
+            elif isinstance(x, (Pow, HadPow)) and int_value(x.exp) is None:
+                arg, dom = x.base, (0, None)
+            if isinstance(arg, T):
+                arg = arg.arg
+            if isinstance(arg, Sym) and arg.name not in out:
+                out[arg.name] = dom
     return out
 
 
@@ -163,6 +195,48 @@ def _as2d(v):
 def commutation_matrix(m: int, n: int):
     np = _np()
     return np.eye(m * n)[np.arange(m * n).reshape((m, n), order="F").T.ravel(order="F")]
+
+
+def _index(name: str, env: dict) -> int:
+    if name.isdigit():
+        return int(name)
+    if name not in env:
+        raise NumericError(f"no value for the index {name}")
+    return int(env[name])
+
+
+def _index_value(x: Index, env: dict, sizes: dict, ev):
+    """x[i], X[i, j] (NumPy's indices, from 0), or the unit vector e_i / matrix E_ij."""
+    np = _np()
+    i = _index(x.i, env)
+    j = None if x.j is None else _index(x.j, env)
+    r, c = (size_of(d, sizes) for d in (x.arg.shape if x.arg is not None else x.shape))
+    if (i >= r * c if j is None else (i >= r or j >= c)):
+        raise NumericError(f"the index of {x} is out of range at these sizes")
+    if x.arg is not None:
+        a = ev(x.arg)
+        return np.array([[a.ravel()[i] if j is None else a[i, j]]])
+    out = np.zeros((r, c))
+    if j is None:
+        out.ravel()[i] = 1.0
+    else:
+        out[i, j] = 1.0
+    return out
+
+
+def index_ranges(exprs) -> dict:
+    """The symbolic indices of entries (x[i], X[i, j]) and the dimension each runs over."""
+    out: dict = {}
+    for e in exprs:
+        for x in e.walk():
+            if isinstance(x, Index) and x.arg is not None:
+                a = x.arg
+                pairs = [(x.i, a.rows if a.cols == 1 else a.cols)] if x.j is None \
+                    else [(x.i, a.rows), (x.j, a.cols)]
+                for name, d in pairs:
+                    if not name.isdigit():
+                        out.setdefault(name, d)
+    return out
 
 
 def evaluate(e: Expr, env: dict, sizes: dict):
@@ -203,7 +277,9 @@ def evaluate(e: Expr, env: dict, sizes: dict):
             if name not in env:
                 raise NumericError(f"the abstract derivative {name} has no value")
             return _as2d(env[name])
-        if isinstance(x, (Diff, Index)):
+        if isinstance(x, Index):
+            return _index_value(x, env, sizes, ev)
+        if isinstance(x, Diff):
             raise NumericError(f"cannot evaluate {x}")
         rec = record(x.op)
         if rec.evaluate is None:
@@ -381,7 +457,10 @@ def check_formula(function: Expr, variables, symbols: dict, layout: str, formula
         attempts += 1
         sizes = choose_sizes(symbols, rng, exprs=(function,) + tuple(guard),
                              constraints=constraints)
-        env = random_inputs(symbols, sizes, rng, integers=integer_names((function,)))
+        env = random_inputs(symbols, sizes, rng, integers=integer_names((function,)),
+                            domains=domains_of((function,)))
+        for name, d in index_ranges((function,)).items():
+            env[name] = int(rng.integers(size_of(d, sizes)))
         value = function_value if function_value is not None else (
             lambda en, _s=sizes: evaluate(function, en, _s))
         if not well_conditioned((function,) + tuple(guard), env, sizes):

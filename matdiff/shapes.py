@@ -453,7 +453,7 @@ class Checker:
                                    hint=f"to use it as a variable, declare its kind, e.g. "
                                         f"--{default_kind(name)} {name}")
         kind, declared = self.decls.kind_of(name)
-        if not declared and name in self.exponent_names:
+        if not declared and name in self.exponent_names and kind != "scalar":
             kind = "scalar"          # a name used only in exponents: X^n, (x^T x)^(p - 1)
             self.notes.append(f"{name} is read as a scalar (it is used only as an exponent); "
                               f"declare it to say otherwise: --vector {name}")

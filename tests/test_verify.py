@@ -66,3 +66,18 @@ def test_inputs_near_a_kink_are_redrawn():
     assert not well_conditioned((f,), x, {"m": 3, "n": 3})
     x = {"x": np.array([[1.0], [0.5], [-2.0]])}
     assert well_conditioned((f,), x, {"m": 3, "n": 3})
+
+
+@pytest.mark.parametrize("expr,wrt,kinds", [
+    # entries: the check draws the indices (NumPy's, from 0) as well as the names
+    ("X[i, j]", "X", {}), ("(A x)[i]", "x", {}), ("X^-1[k, l]", "X", {}),
+    ("X[1, 2]", "X", {}), ("log(softmax(W x))[k]", "W", {}),
+    # names inside a function's domain: log, arccosh, a fractional or symbolic power
+    ("sum(X .^ alpha)", "X", {}), ("sum(X .^ alpha)", "alpha", {}),
+    ("sum(arccosh(x))", "x", {}), ("sum(arcsin(x) + sqrt(x))", "x", {}),
+    ("t^alpha", "t", {"scalar": ["t"]}),
+])
+def test_checks_draw_indices_and_stay_in_domains(expr, wrt, kinds):
+    for layout in ("numerator", "denominator"):
+        report = check(run(expr, wrt, layout, **kinds))
+        assert report.ok and report.trials == 3, (expr, layout)

@@ -58,12 +58,15 @@ def function(name: str, summary: str, *, arity=(1,), needs=(ANY,), **kw) -> Op:
 
 def elementwise(name: str, summary: str, *, deriv: Callable[[Expr], Expr], numpy: str,
                 derivative: str, value: Callable | None = None, latex: str = "",
-                spellings=(), fold: Callable | None = None, kinked: bool = False) -> Op:
+                spellings=(), fold: Callable | None = None, kinked: bool = False,
+                domain: tuple | None = None) -> Op:
     """f applied to a scalar, or to every entry of a vector or matrix (NumPy's convention).
     `deriv(u)` is f'(u) written element-wise; `numpy` the function's NumPy spelling (a
     function of one argument, e.g. "np.exp" or "(lambda z: ...)"); `value(np, a)` its
     evaluation (default: the NumPy spelling); `fold(v)` its value at a number, or None;
-    `kinked`: f is not differentiable at 0 (a numerical check keeps its argument away)."""
+    `kinked`: f is not differentiable at 0 (a numerical check keeps its argument away);
+    `domain`: (low, high) (None for unbounded) where f is real and smooth, from which a
+    numerical check draws a name that is f's argument."""
 
     def build(u: Expr, _name=name):
         if fold is not None and B.is_zero(u):
@@ -94,7 +97,8 @@ def elementwise(name: str, summary: str, *, deriv: Callable[[Expr], Expr], numpy
         latex=(lambda p, e, _l=latex: p.func(_l, e.arg)) if latex else None,
         numpy=lambda p, e: p.call(numpy, e.arg),
         evaluate=evaluate, elementwise=True, family="element-wise",
-        extra={"kinked": True} if kinked else {})
+        extra={**({"kinked": True} if kinked else {}),
+               **({"domain": domain} if domain else {})})
 
 
 def _np_attr(np, spelling: str):

@@ -26,8 +26,8 @@ from .common import elementwise
 # name -> (SymPy's name, NumPy spelling, summary)
 DERIVED = {
     "arcsinh": ("asinh", "np.arcsinh", "inverse hyperbolic sine"),
-    "arccosh": ("acosh", "np.arccosh", "inverse hyperbolic cosine"),
-    "arctanh": ("atanh", "np.arctanh", "inverse hyperbolic tangent"),
+    "arccosh": ("acosh", "np.arccosh", "inverse hyperbolic cosine", (1, None)),
+    "arctanh": ("atanh", "np.arctanh", "inverse hyperbolic tangent", (-1, 1)),
     "sec": ("sec", "1/np.cos({0})", "secant"),
     "csc": ("csc", "1/np.sin({0})", "cosecant"),
     "cot": ("cot", "1/np.tan({0})", "cotangent"),
@@ -153,7 +153,8 @@ def derivative(name: str, arg: Expr) -> Expr:
     return _convert(tree, arg)
 
 
-for _name, (_sympy, _numpy, _summary) in DERIVED.items():
+for _name, (_sympy, _numpy, _summary, *_domain) in DERIVED.items():
     elementwise(_name, _summary, deriv=lambda u, _n=_name: derivative(_n, u), numpy=_numpy,
                 derivative="derived by SymPy", latex=rf"\operatorname{{{_name}}}",
-                spellings=(_sympy,) if _sympy != _name else ())
+                spellings=(_sympy,) if _sympy != _name else (),
+                domain=_domain[0] if _domain else None)

@@ -47,7 +47,7 @@ elementwise("exp", "exponential", deriv=_f("exp"), numpy="np.exp",
             derivative="exp(u)", latex=r"\exp", fold=_exact(math.exp))
 elementwise("log", "natural logarithm", deriv=lambda u: B.hadpow(u, -1), numpy="np.log",
             derivative="1 ./ u", latex=r"\log", spellings=("ln",),
-            fold=lambda v: Fraction(0) if v == 1 else None)
+            fold=lambda v: Fraction(0) if v == 1 else None, domain=(0, None))
 elementwise("sin", "sine", deriv=_f("cos"), numpy="np.sin", derivative="cos(u)",
             latex=r"\sin", fold=_exact(math.sin))
 elementwise("cos", "cosine", deriv=lambda u: B.neg(B.fn("sin", u)), numpy="np.cos",
@@ -65,7 +65,7 @@ elementwise("cosh", "hyperbolic cosine", deriv=_f("sinh"), numpy="np.cosh",
 elementwise("sqrt", "square root",
             deriv=lambda u: B.mul(B.num(Fraction(1, 2)), B.hadpow(B.fn("sqrt", u), -1)),
             numpy="np.sqrt", derivative="1 ./ (2 sqrt(u))", latex=r"\sqrt",
-            fold=_exact(math.sqrt))
+            fold=_exact(math.sqrt), domain=(0, None))
 elementwise("abs", "absolute value", deriv=_f("sign"), numpy="np.abs",
             derivative="sign(u) (away from 0)", fold=lambda v: Fraction(abs(v)), kinked=True)
 elementwise("sign", "sign (−1, 0 or 1)", deriv=lambda u: B.zero(u.shape), numpy="np.sign",
@@ -89,15 +89,16 @@ elementwise("step", "1 where u > 0, else 0 (the Heaviside step, 0 at 0)",
             spellings=("heaviside",), kinked=True)
 elementwise("log1p", "log(1 + u)", deriv=lambda u: B.hadpow(_one_plus(u, u), -1),
             numpy="np.log1p", derivative="1 ./ (1 + u)", latex=r"\operatorname{log1p}",
-            fold=lambda v: Fraction(0) if v == 0 else None)
+            fold=lambda v: Fraction(0) if v == 0 else None, domain=(-1, None))
 elementwise("arcsin", "inverse sine",
             deriv=lambda u: B.hadpow(_one_minus(u, B.hadpow(u, 2)), Fraction(-1, 2)),
             numpy="np.arcsin", derivative="1 ./ sqrt(1 - u .^ 2)", latex=r"\arcsin",
-            spellings=("asin",), fold=_exact(math.asin))
+            spellings=("asin",), fold=_exact(math.asin), domain=(-1, 1))
 elementwise("arccos", "inverse cosine",
             deriv=lambda u: B.neg(B.hadpow(_one_minus(u, B.hadpow(u, 2)), Fraction(-1, 2))),
             numpy="np.arccos", derivative="-1 ./ sqrt(1 - u .^ 2)", latex=r"\arccos",
-            spellings=("acos",), fold=lambda v: Fraction(0) if v == 1 else None)
+            spellings=("acos",), fold=lambda v: Fraction(0) if v == 1 else None,
+            domain=(-1, 1))
 elementwise("arctan", "inverse tangent",
             deriv=lambda u: B.hadpow(_one_plus(u, B.hadpow(u, 2)), -1),
             numpy="np.arctan", derivative="1 ./ (1 + u .^ 2)", latex=r"\arctan",

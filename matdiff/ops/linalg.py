@@ -186,9 +186,19 @@ def d_pinv(e: Fn, d) -> Expr:
 
 
 def _pinv_build(u: Expr) -> Expr:
+    """pinv(a) = 1/a for a scalar (a ≠ 0); pinv(v) = vᵀ/(vᵀv) for a vector (v ≠ 0; MC 206)."""
     if u.is_scalar:
         return B.power(u, -1)
+    if u.is_vector:
+        return B.divide(B.transpose(u), B.inner(u, u))
     return Fn("pinv", (u,))
+
+
+def _pinv_numpy(p, e):
+    """np.linalg.pinv of a matrix; of a vector v (a 1-D array, either way up), v/(vᵀv)."""
+    if e.arg.is_vector:
+        return f"(lambda v: v / (v @ v))({p.p(e.arg)[0]})", 5
+    return p.call("np.linalg.pinv", e.arg)
 
 
 function(
@@ -198,7 +208,7 @@ function(
     transpose=lambda e: B.fn("pinv", B.transpose(e.arg)),
     unicode=lambda p, e: p.postfix(e.arg, "⁺"),
     latex=lambda p, e: p.postfix(e.arg, "^{+}"),
-    numpy=lambda p, e: p.call("np.linalg.pinv", e.arg),
+    numpy=_pinv_numpy,
     evaluate=lambda np, vals, e: np.linalg.pinv(vals[0]),
     extra={"prec_unicode": 4}, family="matrix")
 
