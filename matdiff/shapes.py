@@ -275,8 +275,16 @@ class Dims:
             # independent (a 6×6 product may have 3×2 and 2×3 factors); the equation is
             # kept, and the numeric checks choose sizes that satisfy it
             fa, fb = self.flat(a), self.flat(b)
-            if sorted(map(id, fa)) == sorted(map(id, fb)):
+            for x in list(fa):           # k·m = k·n: m = n (dimensions are positive)
+                if not isinstance(x, int) and any(y is x for y in fb):
+                    fa.pop(next(i for i, y in enumerate(fa) if y is x))
+                    fb.pop(next(i for i, y in enumerate(fb) if y is x))
+            if not fa and not fb:
                 return True
+            if not fa or not fb:
+                return False             # k·m = k: m = 1, which no dimension is
+            if len(fa) == 1 and len(fb) == 1:
+                return self.unify(fa[0], fb[0])
             ints_a = [x for x in fa if isinstance(x, int)]
             ints_b = [x for x in fb if isinstance(x, int)]
             if not [x for x in fa if not isinstance(x, int)] and \

@@ -201,7 +201,7 @@ class TextPrinter:
                         return Mul((n1, n2))
         left, right = self.column_witness(r), self.column_witness(c)
         if left is None or right is None:
-            return Zero(tuple(shape))
+            return Ones(tuple(shape))      # matrix(1), sized by inference if at all
         if c == 1:
             return left
         if r == 1:

@@ -74,6 +74,9 @@ def _dim_names(e):
     ("alpha x^T x", "x", {}, r"2 \alpha x^{\top}"),
     ("u(x)^T A", "x", {}, r"A^{\top} \frac{\partial u}{\partial x}"),
     ("tr(kron(A, X))", "X", {"square": ["A,X"]}, r"\operatorname{tr}\left(A\right) I"),
+    ("X[1, 2]", "X", {}, r"E_{21}"),
+    ("X^-1[k, l]", "X", {}, r"-X^{-1} E_{lk} X^{-1}"),
+    ("X[i, j] x[k]", "x", {}, r"\left[X\right]_{ij} e_{k}^{\top}"),
 ])
 def test_latex(src, wrt, kinds, latex):
     assert render(run(src, wrt, **kinds), "latex") == latex
@@ -141,3 +144,12 @@ def test_json_object():
     assert obj["names"]["A"] == {"kind": "matrix", "shape": ["m", "m"], "symmetric": True}
     assert obj["names"]["x"] == {"kind": "vector", "shape": ["m", 1]}
     assert obj["shape"] == ["m", 1]
+
+
+def test_numpy_reads_a_dimension_known_only_inside_a_product():
+    # unvec(v, A): v has m·n entries and A fixes m, so n is v.shape[0] // m
+    r = run("unvec(v, A)", "v")
+    code = numpy_code(r)
+    assert "v.shape[0] // (A.shape[0])" in code
+    env = {"v": np.arange(6.0), "A": np.ones((2, 5))}
+    np.testing.assert_array_equal(eval_numpy_code(code, env), np.eye(6))

@@ -69,6 +69,18 @@ def test_kronecker_factors_stay_independent():
     assert t.symbols["A"].shape[0] == t.symbols["A"].shape[1] and not t.constraints
 
 
+@pytest.mark.parametrize("src", ["tr(kron(I, X))", "tr(kron(X, I))", "kron(A, X) + kron(A, Y^T)"])
+def test_a_common_factor_of_a_dimension_equation_cancels(src):
+    """k·m = k·n gives m = n (dimensions are positive integers): kron(I, X) is square only
+    if X is, so tr(kron(I, X)) = tr(I) tr(X) applies."""
+    t = typed(src)
+    x = t.symbols["X"]
+    if "Y" in src:
+        assert t.symbols["Y"].shape == (x.shape[1], x.shape[0]) and not t.constraints
+    else:
+        assert x.shape[0] == x.shape[1] and not t.constraints
+
+
 @pytest.mark.parametrize("src,kinds,column,fragments", [
     ("expm(t A)", {}, 6, ["t (vector, m×1)", "A (matrix", "--scalar t"]),
     ("A + x", {}, 1, ["cannot add A (matrix", "x (vector"]),

@@ -55,6 +55,14 @@ class LatexPrinter(TextPrinter):
     def p_Ones(self, e) -> str:
         return r"\mathbf{1}" + (self.transpose_mark if e.is_row else "")
 
+    def p_Index(self, e) -> str:
+        """e_{i}, E_{ij}, and entries as [X]_{ij} (indices of several characters apart)."""
+        sep = "," if max(len(e.i), len(e.j or "")) > 1 else ""
+        sub = e.i if e.j is None else f"{e.i}{sep}{e.j}"
+        if e.arg is None:
+            return f"e_{{{sub}}}" if e.j is None else f"E_{{{sub}}}"
+        return f"\\left[{self.p(e.arg, 0)}\\right]_{{{sub}}}"
+
     def p_Commutation(self, e) -> str:
         return r"K_{" + f"{e.m},{e.n}" + "}"
 

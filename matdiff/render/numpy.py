@@ -54,6 +54,19 @@ def dim_witnesses(symbols: dict, functions: dict | None = None) -> dict:
             out[r] = f"np.shape({py_name(name)})[0]"
         if c != 1 and c not in out:
             out[c] = f"np.shape({py_name(name)})[1]"
+    # a dimension known only as a factor of a product, m·n with m known: the size // m
+    changed = True
+    while changed:
+        changed = False
+        for d, code in list(out.items()):
+            if not isinstance(d, DimProd):
+                continue
+            unknown = [f for f in d.factors if not isinstance(f, int) and f not in out]
+            if len(unknown) == 1:
+                known = [str(f) if isinstance(f, int) else out[f] for f in d.factors
+                         if f != unknown[0]]
+                out[unknown[0]] = f"({code} // ({' * '.join(known)}))" if known else code
+                changed = True
     return out
 
 
