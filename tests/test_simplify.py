@@ -79,6 +79,20 @@ def norm_text(src: str, **kinds) -> str:
     ("dexpm(X, A) + 2 dexpm(X, B)", "dexpm(X, A + 2 B)"),
     ("dexpm(X, A) + dexpm(Y, B)", "dexpm(X, A) + dexpm(Y, B)"),   # different points: kept
     ("dexpm(X, A) + dlogm(X, B)", "dexpm(X, A) + dlogm(X, B)"),  # different functions: kept
+    # I ∘ I = I; sign(u) ∘ u = |u|
+    ("2 I - I .^ 2", "I"),
+    ("sign(x) .* x", "abs(x)"),
+    ("sign(alpha) alpha", "abs(alpha)"),
+    ("sign(x) .* y", "sign(x) .* y"),
+    # vec with Kronecker and commutation matrices (Magnus & Neudecker ch. 2-3), when the
+    # shapes make it so
+    ("kron(A, B) vec(X) + vec(B X A^T)", "2 vec(B X A^T)"),
+    ("vec(X)^T kron(A, B) + vec(B^T X A)^T", "2 vec(B^T X A)^T"),
+    ("kron(A, B) vec(X)", "kron(A, B) vec(X)"),     # X's shape not fixed: only its size
+    ("commutation(X) vec(X)", "vec(X^T)"),
+    # Jacobi's formula: |expm(A)| = exp(tr A)
+    ("det(expm(A))", "exp(tr(A))"),
+    ("logdet(expm(A))", "tr(A)"),
 ])
 def test_normal_form(src, expected):
     assert norm_text(src) == expected

@@ -43,10 +43,14 @@ function(
 
 
 def _det_build(u: Expr) -> Expr:
+    """|a| = a for a scalar, |I| = 1, |expm(U)| = exp(tr U) (Jacobi's formula; Higham,
+    Functions of Matrices, Thm 1.45)."""
     if u.is_scalar:
         return u
     if isinstance(u, Ident):
         return B.ONE
+    if isinstance(u, Fn) and u.op == "expm":
+        return B.fn("exp", B.fn("tr", u.arg))
     return Fn("det", (u,))
 
 
@@ -90,10 +94,13 @@ function(
 
 
 def _logdet_build(u: Expr) -> Expr:
+    """log|a| for a scalar, log|I| = 0, log|expm(U)| = tr U (Jacobi's formula)."""
     if u.is_scalar:
         return B.fn("log", u)
     if isinstance(u, Ident):
         return B.zero((1, 1))
+    if isinstance(u, Fn) and u.op == "expm":
+        return B.fn("tr", u.arg)
     return Fn("logdet", (u,))
 
 

@@ -252,9 +252,14 @@ def adjugate_to_inverse(e: Fn):
 
 @rule("det", "logdet", title="|Xᵀ| = |X|")
 def det_rules(e: Fn):
-    """|Aᵀ| = |A|, log|Aᵀ| = log|A|. Decreases: transposes under a determinant."""
+    """|Aᵀ| = |A|, log|Aᵀ| = log|A|; |expm(A)| = exp(tr A), log|expm(A)| = tr A (Jacobi's
+    formula; Higham, Functions of Matrices, Thm 1.45). Decreases: transposes, then
+    matrix functions, under a determinant."""
     if isinstance(e.arg, T):
         return B.fn(e.op, e.arg.arg)
+    if isinstance(e.arg, Fn) and e.arg.op == "expm":
+        t = B.fn("tr", e.arg.arg)
+        return t if e.op == "logdet" else B.fn("exp", t)
     return None
 
 
@@ -359,6 +364,10 @@ def hadamard_rules(e: Had):
     Decreases: the number of factors, then of transposes."""
     if any(isinstance(f, Ident) for f in e.factors) and any(isinstance(f, T) for f in e.factors):
         return B.had(*(f.arg if isinstance(f, T) else f for f in e.factors))
+    if any(isinstance(f, HadPow) and isinstance(f.base, Ident) and (num_value(f.exp) or 0) > 0
+           for f in e.factors):                                  # I ∘ I = I
+        return B.had(*(f.base if isinstance(f, HadPow) and isinstance(f.base, Ident) else f
+                       for f in e.factors))
     fs = merge_powers(e.factors, lambda f: (f.base, f.exp) if isinstance(f, HadPow)
                       else (f, B.ONE), B.hadpow)
     return None if fs is None else B.had(*fs)
@@ -509,12 +518,19 @@ def sum_rules(e: Fn):
     return None
 
 
+def _is_vec(e: Expr) -> bool:
+    return isinstance(e, Fn) and e.op == "vec"
+
+
 @rule("mul", title="Kronecker products multiplied")
 def kron_products(e: Mul):
     """(A ⊗ B)(C ⊗ D) = AC ⊗ BD when the shapes conform (MN ch. 2 Thm 2); P (aᵀ ⊗ B) =
     aᵀ ⊗ (P B) for a row aᵀ; (a ⊗ B) P = a ⊗ (B P) for a column a; K(m, n) K(n, m) = I;
     K(p, m)(A ⊗ B)K(n, q) = B ⊗ A for A m×n, B p×q (MN ch. 3 Thm 9), used where one K is
-    I. Decreases: the length of the chain."""
+    I; K(m, n) vec A = vec Aᵀ; (A ⊗ B) vec X = vec(B X Aᵀ) and vec(X)ᵀ (A ⊗ B) = vec(Bᵀ X A)ᵀ
+    when X has the shape
+    that makes it so (MN ch. 2 Thm 2), not merely as many entries. Decreases: the number
+    of Kronecker products, then the length of the chain."""
     ch = list(e.chain)
     for i in range(len(ch) - 1):
         f, g = ch[i], ch[i + 1]
@@ -531,6 +547,16 @@ def kron_products(e: Mul):
         elif isinstance(f, Commutation) and isinstance(g, Commutation) \
                 and f.m == g.n and f.n == g.m:
             new = B.ident(f.rows)
+        elif isinstance(f, Commutation) and _is_vec(g) and g.arg.shape == (f.m, f.n):
+            new = B.vec(B.transpose(g.arg))            # K(m, n) vec A = vec Aᵀ, A m×n
+        elif isinstance(g, Commutation) and isinstance(f, T) and _is_vec(f.arg) \
+                and f.arg.arg.shape == (g.n, g.m):     # vec(A)ᵀ K(m, n) = vec(Aᵀ)ᵀ, A n×m
+            new = B.transpose(B.vec(B.transpose(f.arg.arg)))
+        elif isinstance(f, Kron) and _is_vec(g) and g.arg.shape == (f.b.cols, f.a.cols):
+            new = B.vec(B.mul(f.b, g.arg, B.transpose(f.a)))   # (A ⊗ B) vec X = vec(B X Aᵀ)
+        elif isinstance(g, Kron) and isinstance(f, T) and _is_vec(f.arg) \
+                and f.arg.arg.shape == (g.b.rows, g.a.rows):    # vec(X)ᵀ (A ⊗ B) = vec(Bᵀ X A)ᵀ
+            new = B.transpose(B.vec(B.mul(B.transpose(g.b), f.arg.arg, g.a)))
         elif isinstance(f, Kron) and isinstance(g, Fn) and g.op == "vecskew" \
                 and f.a.is_row and isinstance(f.b, Ident):
             new = B.neg(B.fn("skew", B.transpose(f.a)))   # (vᵀ ⊗ I) vecskew() = −skew(v)
@@ -636,6 +662,32 @@ def sigmoid_forms(e: Expr):
             if isinstance(e, Had):
                 return B.had(new, *rest)
             return B.mul(Num(e.coeff), new, *rest, *e.chain)
+    return None
+
+
+@rule("hadpow", title="I^∘p = I")
+def identity_power(e: HadPow):
+    """I^∘p = I for p > 0 (the entries are 0 and 1). Decreases: the number of nodes."""
+    if isinstance(e.base, Ident) and (num_value(e.exp) or 0) > 0:
+        return e.base
+    return None
+
+
+@rule("had", "mul", title="sign(u) u = |u|")
+def sign_times_itself(e: Expr):
+    """sign(u) ∘ u = |u| element-wise, sign(a) a = |a| for a scalar. Decreases: the
+    number of factors."""
+    fs = list(e.factors) if isinstance(e, Had) else list(e.scalars) if isinstance(e, Mul) \
+        else []
+    for i, f in enumerate(fs):
+        if not (isinstance(f, Fn) and f.op == "sign"):
+            continue
+        for j, g in enumerate(fs):
+            if j != i and key(g) == key(f.arg):
+                rest = [x for k, x in enumerate(fs) if k not in (i, j)]
+                if isinstance(e, Had):
+                    return B.had(B.fn("abs", g), *rest)
+                return B.mul(Num(e.coeff), B.fn("abs", g), *rest, *e.chain)
     return None
 
 
@@ -748,6 +800,8 @@ NORMALIZE = (
     kron_products,
     log_exp,
     sigmoid_forms,
+    identity_power,
+    sign_times_itself,
     quotient_functions,
     frechet_linear,
     inner_of_elementwise,
