@@ -14,6 +14,7 @@ from .differential import differential
 from .errors import UnsupportedError
 from .expr import Expr, Fn, Sym, int_value
 from .kinds import Kind, kind_of
+from .ops.algebra import POWER_TERMS_LIMIT
 from .readoff import read_off
 from .simplify import simplify
 
@@ -54,5 +55,6 @@ def refuse_leftovers(e: Expr) -> None:
             what = f"n = {n}" if n is not None else f"the symbolic exponent {x.args[2]}"
             raise UnsupportedError(
                 f"the derivative of {x.args[0]}^{x.args[2]}: d(Uⁿ) = Σ Uⁱ⁻¹ dU Uⁿ⁻ⁱ has no "
-                f"closed form for {what} (matdiff writes the sum out for |n| <= 8, and "
+                f"closed form for {what} (matdiff writes the sum out for |n| <= "
+                f"{POWER_TERMS_LIMIT}, and "
                 "gives n Uⁿ⁻¹ dU only for tr(Uⁿ) itself or where dU commutes with U)")

@@ -82,3 +82,12 @@ def test_what_cannot_be_written_is_refused_clearly(src, wrt, fragment):
     kinds = {"scalar": ["t", "n"]}
     with pytest.raises(UnsupportedError, match=fragment):
         num(src, wrt, **kinds)
+
+
+@pytest.mark.parametrize("expr,wrt", [("a^T X^12 b", "X"), ("X^11", "X"), ("tr(A X^16)", "X")])
+def test_powers_are_written_out_up_to_sixteen_terms(expr, wrt):
+    from helpers import run
+    from matdiff.verify import check
+
+    for layout in ("numerator", "denominator"):
+        assert check(run(expr, wrt, layout)).ok

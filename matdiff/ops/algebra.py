@@ -20,7 +20,7 @@ from ..expr import (Add, Expr, Fn, Had, Ident, Kron, MatPow, Mul, Num, T, dim_mu
 from .registry import Op, register
 
 # the largest |n| for which d(Uⁿ) is written out as a sum of n terms outside a trace
-POWER_TERMS_LIMIT = 8
+POWER_TERMS_LIMIT = 16
 
 
 def _np_float(np, v):
