@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .differential import differential
 from .errors import UnsupportedError
-from .expr import Expr, Fn, Sym, int_value
+from .expr import Expr, Fn, MatPow, Sym, int_value
 from .kinds import Kind, kind_of
 from .ops.algebra import POWER_TERMS_LIMIT
 from .readoff import read_off
@@ -54,7 +54,7 @@ def refuse_leftovers(e: Expr) -> None:
             n = int_value(x.args[2])
             what = f"n = {n}" if n is not None else f"the symbolic exponent {x.args[2]}"
             raise UnsupportedError(
-                f"the derivative of {x.args[0]}^{x.args[2]}: d(Uⁿ) = Σ Uⁱ⁻¹ dU Uⁿ⁻ⁱ has no "
+                f"the derivative of {MatPow(x.args[0], x.args[2])}: d(Uⁿ) = Σ Uⁱ⁻¹ dU Uⁿ⁻ⁱ has no "
                 f"closed form for {what} (matdiff writes the sum out for |n| <= "
                 f"{POWER_TERMS_LIMIT}, and "
                 "gives n Uⁿ⁻¹ dU only for tr(Uⁿ) itself or where dU commutes with U)")

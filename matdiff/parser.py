@@ -278,8 +278,9 @@ def _to_raw(tree, depth: int = 0) -> Raw:
 
 
 def _exponent(node, depth: int) -> Raw:
-    """An exponent as a Raw expression: a number, a name, their negatives, or a group."""
-    from lark import Token
+    """An exponent as a Raw expression: a number, a name, their negatives, a group, or a
+    function call."""
+    from lark import Token, Tree
 
     if isinstance(node, Token):
         return Raw("num", value=_number(node), span=(node.start_pos, node.end_pos))
@@ -287,6 +288,8 @@ def _exponent(node, depth: int) -> Raw:
     span = _span_of(node)
     if kind == "exp_group":
         return _to_raw(node.children[0], depth)
+    if kind == "exp_call":                   # X^det(X), t^exp(s): a call as it is elsewhere
+        return _to_raw(Tree("call", node.children, node.meta), depth)
     tok = next(t for t in node.children if isinstance(t, Token))
     tspan = (tok.start_pos, tok.end_pos)
     if kind in ("exp_number", "exp_negative"):

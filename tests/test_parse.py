@@ -73,6 +73,7 @@ def test_other_names_are_calls_only_directly_before_a_parenthesis():
     ("A .* B", "A .* B"), ("A ∘ B", "A .* B"), ("A ⊙ B", "A .* B"), ("hadamard(A, B)", "A .* B"),
     ("A .^ 2", "A.^2"), ("x ./ y", "x ./ y"), ("1 ./ x", "1 ./ x"), ("x .^ alpha", "x.^alpha"),
     ("X^n", "X^n"), ("tau^alpha", "tau^alpha"), ("(x^T x)^(p - 1)", "(x^T x)^(p - 1)"),
+    ("det(X)^det(X)", "det(X)^(det(X))"), ("tau^exp(alpha)", "tau^(exp(alpha))"),
     ("sum(x)", "sum(x)"), ("x + 1", "x + 1"), ("1 - x", "1 - x"), ("vector(1)", "ones"),
     ("norm2(x)", "norm(x)"), ("norm(X, 'fro')", "norm(X)"), ("norm(x, 1)", "norm1(x)"),
     ("|alpha|", "abs(alpha)"), ("|a^T x|", "abs(a^T x)"), ("vec(X)", "vec(X)"),

@@ -217,8 +217,8 @@ def frechet(dname: str, name: str, gprime, code: str, value, power: bool = False
             k = int_value(e.args[2])
             if k is None:
                 raise UnsupportedError(
-                    f"the vec-Jacobian of {u}^{e.args[2]} for a symbolic exponent has no "
-                    "closed form")
+                    f"the vec-Jacobian of {MatPow(u, e.args[2])} for a symbolic exponent "
+                    "has no closed form")
             if abs(k) <= POWER_TERMS_LIMIT:
                 return B.mul(L, _power_jacobian(u, k))
             raise UnsupportedError(f"the vec-Jacobian of a matrix to the power {k} is a sum "
