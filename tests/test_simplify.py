@@ -93,6 +93,12 @@ def norm_text(src: str, **kinds) -> str:
     # Jacobi's formula: |expm(A)| = exp(tr A)
     ("det(expm(A))", "exp(tr(A))"),
     ("logdet(expm(A))", "tr(A)"),
+    # diagonals of outer products and of powers of diagonal matrices; exp(log(u)) = u
+    ("diag(x y^T)", "x .* y"),
+    ("diag(2 x x^T)", "2 x.^2"),
+    ("diag(diag(x)^-1)", "1 ./ x"),
+    ("diag(A B)", "diag(A B)"),                          # not an outer product: kept
+    ("exp(log(x))", "x"),
 ])
 def test_normal_form(src, expected):
     assert norm_text(src) == expected

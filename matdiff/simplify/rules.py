@@ -434,11 +434,21 @@ def linear_scalars_out(e: Expr):
 
 @rule("diag", "diagof", "add", title="diag is linear")
 def diag_rules(e: Expr):
-    """diag(Mᵀ) = diag(M); diag(diag(I)) = I; c diag(u) + d diag(v) = diag(c u + d v).
-    Decreases: the number of diag nodes, or transposes inside them."""
+    """diag(Mᵀ) = diag(M); diag(diag(I)) = I; c diag(u) + d diag(v) = diag(c u + d v);
+    the diagonal of an outer product diag(u vᵀ) = u ∘ v, of a power of a diagonal matrix
+    diag(diag(v)ᵏ) = v^∘k. Decreases: the number of diag nodes, or transposes inside them,
+    or the size of the matrix whose diagonal is taken."""
     if isinstance(e, Fn):
-        if e.op == "diagof" and isinstance(e.arg, T):
-            return B.fn("diagof", e.arg.arg)
+        a = e.arg
+        if e.op == "diagof" and isinstance(a, T):
+            return B.fn("diagof", a.arg)
+        if e.op == "diagof" and isinstance(a, Mul) and len(a.chain) == 2 and \
+                a.chain[0].is_col and a.chain[1].is_row:     # diag(u vᵀ) = u ∘ v
+            return B.mul(Num(a.coeff), *a.scalars,
+                         B.had(a.chain[0], B.transpose(a.chain[1])))
+        if e.op == "diagof" and isinstance(a, MatPow) and isinstance(a.base, Fn) \
+                and a.base.op == "diag" and a.base.arg.is_vector:    # diag(diag(v)ᵏ) = v^∘k
+            return B.hadpow(a.base.arg, a.exp)
         return None
     diags = [(i, t) for i, t in enumerate(e.terms) if _diag_term(t) is not None]
     if len(diags) < 2:
@@ -571,12 +581,14 @@ def kron_products(e: Mul):
     return None
 
 
-@rule("log", title="log(exp(u)) = u, log(1 + exp(u)) = softplus(u)")
+@rule("log", "exp", title="log(exp(u)) = u, log(1 + exp(u)) = softplus(u)")
 def log_exp(e: Fn):
-    """log(exp(u)) = u (real u); log(1 + exp(u)) = softplus(u). Decreases: function
-    applications."""
-    if isinstance(e.arg, Fn) and e.arg.op == "exp":
+    """log(exp(u)) = u (real u); exp(log(u)) = u (u > 0, where log u is real);
+    log(1 + exp(u)) = softplus(u). Decreases: function applications."""
+    if isinstance(e.arg, Fn) and {e.op, e.arg.op} == {"log", "exp"}:
         return e.arg.arg
+    if e.op != "log":
+        return None
     u = _one_plus_exp(e.arg)
     if u is not None:
         return B.fn("softplus", u)
