@@ -483,3 +483,15 @@ def test_the_sharing_pass_finds_second_level_products_generally():
             _same_values(r)
     c = code("tr(B1 Y B2 Y B3 Y B4 Y)", "Y")
     assert c.count("@") == 14, c
+
+
+def test_a_chain_with_vectors_is_not_shared_with_its_reversal():
+    # P (rᵀ b) and b (rᵀ P), with P = expm(D/10) D b and rᵀ = xᵀ Dᵀ: in 1-D a vector is
+    # its own transpose, but the chains are not each other's transposes (a random
+    # property example once got them computed once, and wrong)
+    src = "tr(unvec(kron(dexpm(0.1*D, D), 1 + (D x) b^T) vec((D x) b^T + D), b))"
+    for layout in ("numerator", "denominator"):
+        r = run(src, "x", layout)
+        _same_values(r)
+        from matdiff.verify import check
+        assert check(r).ok

@@ -159,11 +159,17 @@ def shared_cost(roots) -> float:
 # occurrences (for the second pass)
 
 
+def factor_key(f: Expr) -> tuple:
+    """The key of a factor in a chain, with its orientation: a vector's key is that of its
+    transpose too (a 1-D array), but in a chain b (xᵀ P) and (P xᵀ) b differ."""
+    return key(f), str(f.shape)
+
+
 def chain_key(fs) -> frozenset:
     """The key of the product of the factors fs, up to a transpose: the keys of the
-    product and of its transpose, unordered."""
-    a = tuple(key(f) for f in fs)
-    b = tuple(tkey(f) for f in reversed(fs))
+    product and of its transpose (the factors reversed and transposed), unordered."""
+    a = tuple(factor_key(f) for f in fs)
+    b = tuple((tkey(f), str((f.shape[1], f.shape[0]))) for f in reversed(fs))
     return frozenset((a, b))
 
 

@@ -35,6 +35,11 @@ def _chain_key(fs: list):
     return chain_key(fs)
 
 
+def factor_key(f: Expr) -> tuple:
+    from .optimize import factor_key as fk
+    return fk(f)
+
+
 def _rebuild(roots: list, replace) -> list:
     """The roots with each node n replaced, bottom-up, by replace(n, n with its
     children rebuilt) (which returns that rebuilt node to keep it)."""
@@ -177,7 +182,7 @@ def _order(fs: list, done: dict, remaining: dict, pair_cost) -> Expr:
     k = len(fs)
     dims = [C.dim(fs[0].shape[0])] + [C.dim(f.shape[1]) for f in fs]
     diag = [k > 1 and diag_vector(f) is not None for f in fs]
-    fwd = [key(f) for f in fs]
+    fwd = [factor_key(f) for f in fs]
     best: dict = {(i, i): (0.0, f, None) for i, f in enumerate(fs)}
     for length in range(2, k + 1):
         for i in range(k - length + 1):
