@@ -635,6 +635,24 @@ def _power(base: Expr, k: int, elementwise: bool) -> Expr:
     return B.hadpow(base, k) if elementwise else B.power(base, k)
 
 
+def _pair_factors(e: Expr):
+    """The factors that element-wise rules pair up: a Hadamard product's factors, or a
+    product's scalar factors; None for other nodes."""
+    if isinstance(e, Had):
+        return list(e.factors)
+    if isinstance(e, Mul):
+        return list(e.scalars)
+    return None
+
+
+def _with_pair_replaced(e: Expr, fs: list, i: int, j: int, new: Expr) -> Expr:
+    """e with its paired factors fs[i] and fs[j] replaced by the one factor `new`."""
+    rest = [x for k, x in enumerate(fs) if k not in (i, j)]
+    if isinstance(e, Had):
+        return B.had(new, *rest)
+    return B.mul(Num(e.coeff), new, *rest, *e.chain)
+
+
 @rule("had", "mul", "hadpow", "pow", title="exp(u)/(1 + exp(u)) = sigmoid(u)")
 def sigmoid_forms(e: Expr):
     """(1 + exp(−u))⁻ᵏ = sigmoid(u)ᵏ, exp(u)/(1 + exp(u)) = sigmoid(u) and
@@ -646,11 +664,8 @@ def sigmoid_forms(e: Expr):
         if u is not None and isinstance(u, Mul) and u.coeff < 0:
             return _power(B.fn("sigmoid", B.neg(u)), nb[1], isinstance(e, HadPow))
         return None
-    if isinstance(e, Had):
-        fs = list(e.factors)
-    elif isinstance(e, Mul):
-        fs = list(e.scalars)
-    else:
+    fs = _pair_factors(e)
+    if fs is None:
         return None
     for i, f in enumerate(fs):
         for j, g in enumerate(fs):
@@ -668,12 +683,8 @@ def sigmoid_forms(e: Expr):
                     if k > 1:
                         pw = _power(sig, k - 1, isinstance(e, Had))
                         new = B.had(pw, new) if isinstance(e, Had) else B.mul(pw, new)
-            if new is None:
-                continue
-            rest = [x for k, x in enumerate(fs) if k not in (i, j)]
-            if isinstance(e, Had):
-                return B.had(new, *rest)
-            return B.mul(Num(e.coeff), new, *rest, *e.chain)
+            if new is not None:
+                return _with_pair_replaced(e, fs, i, j, new)
     return None
 
 
@@ -689,17 +700,13 @@ def identity_power(e: HadPow):
 def sign_times_itself(e: Expr):
     """sign(u) ∘ u = |u| element-wise, sign(a) a = |a| for a scalar. Decreases: the
     number of factors."""
-    fs = list(e.factors) if isinstance(e, Had) else list(e.scalars) if isinstance(e, Mul) \
-        else []
+    fs = _pair_factors(e) or []
     for i, f in enumerate(fs):
         if not (isinstance(f, Fn) and f.op == "sign"):
             continue
         for j, g in enumerate(fs):
             if j != i and key(g) == key(f.arg):
-                rest = [x for k, x in enumerate(fs) if k not in (i, j)]
-                if isinstance(e, Had):
-                    return B.had(B.fn("abs", g), *rest)
-                return B.mul(Num(e.coeff), B.fn("abs", g), *rest, *e.chain)
+                return _with_pair_replaced(e, fs, i, j, B.fn("abs", g))
     return None
 
 
@@ -710,12 +717,7 @@ _QUOTIENTS = {("sinh", "cosh"): "tanh", ("sin", "cos"): "tan"}
 def quotient_functions(e: Expr):
     """sinh(u) ./ cosh(u) = tanh(u) and sin(u) ./ cos(u) = tan(u), element-wise or for
     scalars (the same argument u above and below). Decreases: the number of factors."""
-    if isinstance(e, Had):
-        fs = list(e.factors)
-    elif isinstance(e, Mul):
-        fs = list(e.scalars)
-    else:
-        return None
+    fs = _pair_factors(e) or []
     for i, f in enumerate(fs):
         if not isinstance(f, Fn):
             continue
@@ -726,11 +728,7 @@ def quotient_functions(e: Expr):
             name = _QUOTIENTS.get((f.op, nb[0].op))
             if name is None or key(f.args[0]) != key(nb[0].args[0]):
                 continue
-            new = B.fn(name, f.args[0])
-            rest = [x for k, x in enumerate(fs) if k not in (i, j)]
-            if isinstance(e, Had):
-                return B.had(new, *rest)
-            return B.mul(Num(e.coeff), new, *rest, *e.chain)
+            return _with_pair_replaced(e, fs, i, j, B.fn(name, f.args[0]))
     return None
 
 
