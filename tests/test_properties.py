@@ -848,8 +848,9 @@ def fd_errors(r, expr: Node, second: bool, seed: int = 7):
         env = random_inputs(r.typed.symbols, sizes, rng)
         if not well_conditioned((r.function, r.expr), env, sizes):
             continue
-        if not np.all(np.isfinite(value(env))):
-            continue
+        v = value(env)
+        if not np.all(np.isfinite(v)) or np.max(np.abs(v)) > 1e8:
+            continue        # differences of differences of a huge value are rounding noise
         with np.errstate(all="ignore"):
             if second:
                 ref = second_derivative(value, env, r.variables, fshape, r.layout, sizes)
