@@ -3,6 +3,8 @@ numerically against an independent NumPy oracle by finite differences."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from matdiff.core import differentiate
@@ -11,6 +13,24 @@ from matdiff.render import numpy_code, render
 from matdiff.shapes import Declarations
 
 TOL = 1e-6
+
+
+def declared(kinds: dict) -> dict:
+    """An identity table's kinds ({"scalar": "t,s"}) as `run`'s keyword arguments."""
+    return {k: [v] for k, v in kinds.items()}
+
+
+def matches_form(out: str, expected) -> bool:
+    """Whether a printed result is the expected compact form: a string, a tuple of
+    acceptable strings, a compiled regex (a form whose inner spelling is free), or a
+    predicate on the text."""
+    if isinstance(expected, re.Pattern):
+        return expected.fullmatch(out) is not None
+    if isinstance(expected, tuple):
+        return out in expected
+    if callable(expected):
+        return expected(out)
+    return out == expected
 
 
 def run(expr: str, wrt, layout: str = "numerator", convention: str = "sym", **kinds):

@@ -24,7 +24,7 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import assert_numeric, norm, run
+from helpers import assert_numeric, declared, matches_form, norm, run
 from matdiff.render import render
 
 LAYOUTS = ["numerator", "denominator"]
@@ -48,8 +48,6 @@ def logsumexp(z):
     return c + np.log(np.sum(np.exp(z - c)))
 
 
-def _matches(out, expected):
-    return out in expected if isinstance(expected, tuple) else out == expected
 
 
 # ---------------------------------------------------------------------------
@@ -117,14 +115,14 @@ def test_elementwise_jacobian_text(name, f, domain, jacobian, gradient):
     """f(x) by x is diag(f'(x)), in both layouts (it is symmetric)."""
     for layout in LAYOUTS:
         out = render(run(f"{name}(x)", "x", layout), "text")
-        assert _matches(out, jacobian), f"{name}(x) [{layout}]: {out!r}, expected {jacobian!r}"
+        assert matches_form(out, jacobian), f"{name}(x) [{layout}]: {out!r}, expected {jacobian!r}"
 
 
 @pytest.mark.parametrize("name,f,domain,jacobian,gradient", ELEMENTWISE, ids=EW_IDS)
 def test_elementwise_gradient_text(name, f, domain, jacobian, gradient):
     """∂ sum(f(X)) / ∂X = f'(X), the shape of X (denominator layout)."""
     out = render(run(f"sum({name}(X))", "X", "denominator"), "text")
-    assert _matches(out, gradient), f"sum({name}(X)): {out!r}, expected {gradient!r}"
+    assert matches_form(out, gradient), f"sum({name}(X)): {out!r}, expected {gradient!r}"
 
 
 @pytest.mark.parametrize("expr,expected", [
@@ -211,8 +209,6 @@ ML = [
 ]
 
 
-def _declarations(kinds):
-    return {k: [v] for k, v in kinds.items()}
 
 
 def _oracle(oracle):
@@ -223,14 +219,14 @@ def _oracle(oracle):
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", ML)
 def test_compact_form(source, expr, wrt, kinds, expected, oracle):
-    out = render(run(expr, wrt, **_declarations(kinds)), "text")
-    assert _matches(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
+    out = render(run(expr, wrt, **declared(kinds)), "text")
+    assert matches_form(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", ML)
 def test_numerically(source, expr, wrt, kinds, expected, oracle, layout):
-    assert_numeric(run(expr, wrt, layout, **_declarations(kinds)), _oracle(oracle))
+    assert_numeric(run(expr, wrt, layout, **declared(kinds)), _oracle(oracle))
 
 
 @pytest.mark.parametrize("expr,wrt,expected", [

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from helpers import inv, mpow, norm, numeric_error, run
+from helpers import declared, inv, matches_form, mpow, norm, numeric_error, run
 from matdiff.core import analyse
 from matdiff.errors import MatdiffError
 from matdiff.explain import explain, to_plain
@@ -52,18 +52,8 @@ def H(id, source, expr, wrt, expected, oracle, kind, **kinds):
     return pytest.param(source, expr, wrt, kinds, expected, oracle, kind, id=id)
 
 
-def _decl(kinds):
-    return {k: [v] for k, v in kinds.items()}
 
 
-def _matches(out, expected):
-    if isinstance(expected, re.Pattern):
-        return expected.fullmatch(out) is not None
-    if isinstance(expected, tuple):
-        return out in expected
-    if callable(expected):
-        return expected(out)
-    return out == expected
 
 
 def _sums(terms, outer=("{}",)):
@@ -156,14 +146,14 @@ SECOND = [
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_compact_form(source, expr, wrt, kinds, expected, oracle, kind):
-    out = render(run(expr, wrt, **_decl(kinds)), "text")
-    assert _matches(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
+    out = render(run(expr, wrt, **declared(kinds)), "text")
+    assert matches_form(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_numerically(source, expr, wrt, kinds, expected, oracle, kind, layout):
-    r = run(expr, wrt, layout, **_decl(kinds))
+    r = run(expr, wrt, layout, **declared(kinds))
     err = numeric_error(r, oracle, trials=2)
     assert err < TOL2, f"{expr} wrt {wrt} [{layout}]: {render(r, 'text')}: error {err:.3g}"
 
@@ -193,7 +183,7 @@ def _contract_shape(oracle, env, wrt, layout):
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, kind, layout):
-    r = run(expr, wrt, layout, **_decl(kinds))
+    r = run(expr, wrt, layout, **declared(kinds))
     env = _random_env(r)
     got = np.asarray(eval_numpy_code(numpy_code(r), env))
     assert got.shape == _contract_shape(oracle, env, wrt, layout)
@@ -201,8 +191,8 @@ def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, kind
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_denominator_is_the_transpose(source, expr, wrt, kinds, expected, oracle, kind):
-    num = run(expr, wrt, "numerator", **_decl(kinds))
-    den = run(expr, wrt, "denominator", **_decl(kinds))
+    num = run(expr, wrt, "numerator", **declared(kinds))
+    den = run(expr, wrt, "denominator", **declared(kinds))
     env = _random_env(num)
     a = np.asarray(eval_numpy_code(numpy_code(num), env))
     b = np.asarray(eval_numpy_code(numpy_code(den), env))
@@ -211,7 +201,7 @@ def test_denominator_is_the_transpose(source, expr, wrt, kinds, expected, oracle
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_json_kind_and_shape(source, expr, wrt, kinds, expected, oracle, kind):
-    r = run(expr, wrt, **_decl(kinds))
+    r = run(expr, wrt, **declared(kinds))
     j = json.loads(render(r, "json"))
     assert j["wrt"] == list(wrt)
     assert j["derivative"] == kind

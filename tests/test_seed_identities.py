@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from helpers import assert_numeric, det, inv, mpow, norm, run
+from helpers import assert_numeric, declared, det, inv, mpow, norm, run
 from matdiff.render import render
 
 
@@ -242,13 +242,11 @@ SEED = [
 ]
 
 
-def _declarations(kinds):
-    return {k: [v] for k, v in kinds.items()}
 
 
 @pytest.mark.parametrize("section,expr,wrt,kinds,expected,seed_form,oracle", SEED)
 def test_compact_form(section, expr, wrt, kinds, expected, seed_form, oracle):
-    r = run(expr, wrt, **_declarations(kinds))
+    r = run(expr, wrt, **declared(kinds))
     out = render(r, "text")
     assert out == expected
     assert len(out) <= len(seed_form), f"longer than the seed's {seed_form!r}"
@@ -257,15 +255,15 @@ def test_compact_form(section, expr, wrt, kinds, expected, seed_form, oracle):
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
 @pytest.mark.parametrize("section,expr,wrt,kinds,expected,seed_form,oracle", SEED)
 def test_numerically(section, expr, wrt, kinds, expected, seed_form, oracle, layout):
-    r = run(expr, wrt, layout, **_declarations(kinds))
+    r = run(expr, wrt, layout, **declared(kinds))
     assert_numeric(r, oracle)
 
 
 @pytest.mark.parametrize("section,expr,wrt,kinds,expected,seed_form,oracle", SEED)
 def test_denominator_is_the_transpose(section, expr, wrt, kinds, expected, seed_form, oracle):
     """The seed: every denominator-layout result is the numerator-layout one transposed."""
-    num = run(expr, wrt, "numerator", **_declarations(kinds))
-    den = run(expr, wrt, "denominator", **_declarations(kinds))
+    num = run(expr, wrt, "numerator", **declared(kinds))
+    den = run(expr, wrt, "denominator", **declared(kinds))
     assert den.expr.shape == (num.expr.shape[1], num.expr.shape[0])
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from helpers import inv, mpow, numeric_error, run
+from helpers import declared, inv, matches_form, mpow, numeric_error, run
 from matdiff.core import analyse
 from matdiff.errors import MatdiffError
 from matdiff.explain import explain, to_plain
@@ -40,12 +40,6 @@ LAYOUTS = ["numerator", "denominator"]
 CONVENTIONS = ["sym", "cookbook"]
 
 
-def _matches(out, expected):
-    if isinstance(expected, re.Pattern):
-        return expected.fullmatch(out) is not None
-    if isinstance(expected, tuple):
-        return out in expected
-    return out == expected
 
 
 def _sums(terms, outer=("{}",)):
@@ -62,8 +56,6 @@ def _sums(terms, outer=("{}",)):
     return tuple(out)
 
 
-def _decl(kinds):
-    return {k: [v] for k, v in kinds.items()}
 
 
 def logdet(M):
@@ -143,8 +135,8 @@ SYMMETRIC = [
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", SYMMETRIC)
 def test_symmetric_compact_form(source, expr, wrt, kinds, expected, oracle, convention,
                                 layout):
-    out = render(run(expr, wrt, layout, convention, **_decl(kinds)), "text")
-    assert _matches(out, expected[convention]), \
+    out = render(run(expr, wrt, layout, convention, **declared(kinds)), "text")
+    assert matches_form(out, expected[convention]), \
         f"{expr} wrt {wrt} [{convention}, {layout}]: got {out!r}, expected {expected[convention]!r}"
 
 
@@ -153,7 +145,7 @@ def test_symmetric_compact_form(source, expr, wrt, kinds, expected, oracle, conv
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", SYMMETRIC)
 def test_symmetric_numerically(source, expr, wrt, kinds, expected, oracle, convention, layout):
     """The project's checker, which perturbs X_ij and X_ji together."""
-    r = run(expr, wrt, layout, convention, **_decl(kinds))
+    r = run(expr, wrt, layout, convention, **declared(kinds))
     assert r.convention == convention
     err = numeric_error(r, oracle, trials=2)
     assert err < 1e-6, f"{expr} [{convention}, {layout}]: {render(r, 'text')}: error {err:.3g}"
@@ -181,7 +173,7 @@ def _symmetric_fd(f, X, convention, h=1e-5):
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", SYMMETRIC)
 def test_symmetric_against_an_independent_quotient(source, expr, wrt, kinds, expected, oracle,
                                                    convention, layout):
-    r = run(expr, wrt, layout, convention, **_decl(kinds))
+    r = run(expr, wrt, layout, convention, **declared(kinds))
     rng = np.random.default_rng(11)
     sizes = choose_sizes(r.typed.symbols, rng, exprs=(r.function, r.expr))
     env = random_inputs(r.typed.symbols, sizes, rng)
@@ -438,11 +430,11 @@ FRECHET = [
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,numerator,denominator,oracle,env", FRECHET)
 def test_frechet_compact_form(source, expr, wrt, kinds, numerator, denominator, oracle, env):
-    out = render(run(expr, wrt, **_decl(kinds)), "text")
-    assert _matches(out, numerator), f"{expr} wrt {wrt}: got {out!r}, expected {numerator!r}"
+    out = render(run(expr, wrt, **declared(kinds)), "text")
+    assert matches_form(out, numerator), f"{expr} wrt {wrt}: got {out!r}, expected {numerator!r}"
     if denominator is not None:
-        out = render(run(expr, wrt, "denominator", **_decl(kinds)), "text")
-        assert _matches(out, denominator), \
+        out = render(run(expr, wrt, "denominator", **declared(kinds)), "text")
+        assert matches_form(out, denominator), \
             f"{expr} wrt {wrt} [denominator]: got {out!r}, expected {denominator!r}"
 
 
@@ -451,7 +443,7 @@ def test_frechet_compact_form(source, expr, wrt, kinds, numerator, denominator, 
 def test_frechet_numerically(source, expr, wrt, kinds, numerator, denominator, oracle, env,
                              layout):
     """Finite differences of the oracle, at inputs where the matrices do not commute."""
-    r = run(expr, wrt, layout, **_decl(kinds))
+    r = run(expr, wrt, layout, **declared(kinds))
     values = env(np.random.default_rng(21))
     values = {k: v for k, v in values.items() if k in r.typed.symbols}
     if "A" in values and "B" in values and values["A"].shape == values["B"].shape:
@@ -475,7 +467,7 @@ RANDOM_SIZES = [p for p in FRECHET if p.values[-1] is _env_general]
 def test_frechet_at_random_sizes(source, expr, wrt, kinds, numerator, denominator, oracle, env,
                                  layout):
     """The project's checker, at random unequal sizes."""
-    r = run(expr, wrt, layout, **_decl(kinds))
+    r = run(expr, wrt, layout, **declared(kinds))
     err = numeric_error(r, oracle, trials=1, seed=4)
     assert err < 1e-6, f"{expr} [{layout}]: {render(r, 'text')}: error {err:.3g}"
 
@@ -488,15 +480,15 @@ def test_frechet_at_random_sizes(source, expr, wrt, kinds, numerator, denominato
 def test_commuting_cases_need_no_frechet_derivative(expr, wrt, kinds):
     """Issue 9: the false "need not commute" refusals are gone, and g′(U) dU is printed."""
     for layout in LAYOUTS:
-        out = render(run(expr, wrt, layout, **_decl(kinds)), "text")
+        out = render(run(expr, wrt, layout, **declared(kinds)), "text")
         assert not re.search(r"\bd(expm|sinm|cosm|logm|sqrtm)\(", out), out
 
 
 def test_frechet_notation_parses_back():
     for expr, wrt, kinds in [("a^T expm(X) b", "X", {}), ("expm(t A + B)", "t", {"scalar": "t"}),
                              ("norm(expm(X) a)^2", "X", {}), ("a^T logm(X) b", "X", {})]:
-        out = render(run(expr, wrt, **_decl(kinds)), "text")
-        typed = analyse(out, Declarations.from_lists(**_decl(kinds)))
+        out = render(run(expr, wrt, **declared(kinds)), "text")
+        typed = analyse(out, Declarations.from_lists(**declared(kinds)))
         assert to_text(typed.expr) == out
 
 
@@ -516,7 +508,7 @@ def test_frechet_text_fed_back_evaluates_the_same():
     ("a^T sinm(X) b", "X", {}, "sinm"), ("a^T logm(X) b", "X", {}, "logm"),
 ])
 def test_frechet_latex(expr, wrt, kinds, fn):
-    latex = render(run(expr, wrt, **_decl(kinds)), "latex")
+    latex = render(run(expr, wrt, **declared(kinds)), "latex")
     short = fn[:-1]
     assert re.search(r"L_\{(\\)?(mathrm\{)?(%s|%s)\}?\}?\\left\(" % (fn, short), latex), latex
     assert "dexpm" not in latex and "dsinm" not in latex

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from helpers import assert_numeric, inv, mpow, run
+from helpers import assert_numeric, declared, inv, matches_form, mpow, run
 from matdiff.errors import MatdiffError, UnsupportedError
 from matdiff.numeric import (choose_sizes, compare, eval_numpy_code, numeric_derivative,
                              random_inputs)
@@ -51,16 +51,8 @@ def J(id, source, expr, wrt, expected, oracle, **kinds):
     return pytest.param(source, expr, wrt, kinds, expected, oracle, id=id)
 
 
-def _declarations(kinds):
-    return {k: [v] for k, v in kinds.items()}
 
 
-def _matches(out, expected):
-    if isinstance(expected, re.Pattern):
-        return expected.fullmatch(out) is not None
-    if isinstance(expected, tuple):
-        return out in expected
-    return out == expected
 
 
 VEC_JACOBIANS = [
@@ -115,14 +107,14 @@ VEC_JACOBIANS = [
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", VEC_JACOBIANS)
 def test_compact_form(source, expr, wrt, kinds, expected, oracle):
-    out = render(run(expr, wrt, **_declarations(kinds)), "text")
-    assert _matches(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
+    out = render(run(expr, wrt, **declared(kinds)), "text")
+    assert matches_form(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", VEC_JACOBIANS)
 def test_numerically(source, expr, wrt, kinds, expected, oracle, layout):
-    assert_numeric(run(expr, wrt, layout, **_declarations(kinds)), oracle)
+    assert_numeric(run(expr, wrt, layout, **declared(kinds)), oracle)
 
 
 def _random_env(r, seed=3):
@@ -135,7 +127,7 @@ def _random_env(r, seed=3):
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", VEC_JACOBIANS)
 def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, layout):
     """Numerator: (size of F, size of X) = d vec F / d vec(X)ᵀ; denominator: transposed."""
-    r = run(expr, wrt, layout, **_declarations(kinds))
+    r = run(expr, wrt, layout, **declared(kinds))
     env = _random_env(r)
     got = np.asarray(eval_numpy_code(numpy_code(r), env))
     f_size = np.asarray(oracle(**env)).size
@@ -146,8 +138,8 @@ def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, layo
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", VEC_JACOBIANS)
 def test_denominator_is_the_transpose(source, expr, wrt, kinds, expected, oracle):
-    num = run(expr, wrt, "numerator", **_declarations(kinds))
-    den = run(expr, wrt, "denominator", **_declarations(kinds))
+    num = run(expr, wrt, "numerator", **declared(kinds))
+    den = run(expr, wrt, "denominator", **declared(kinds))
     env = _random_env(num)
     a = np.asarray(eval_numpy_code(numpy_code(num), env))
     b = np.asarray(eval_numpy_code(numpy_code(den), env))
@@ -187,14 +179,14 @@ REGRESSIONS = [
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", REGRESSIONS)
 def test_regression_compact_form(source, expr, wrt, kinds, expected, oracle):
-    out = render(run(expr, wrt, **_declarations(kinds)), "text")
-    assert _matches(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
+    out = render(run(expr, wrt, **declared(kinds)), "text")
+    assert matches_form(out, expected), f"{expr} wrt {wrt}: got {out!r}, expected {expected!r}"
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", REGRESSIONS)
 def test_regression_numerically(source, expr, wrt, kinds, expected, oracle, layout):
-    assert_numeric(run(expr, wrt, layout, **_declarations(kinds)), oracle)
+    assert_numeric(run(expr, wrt, layout, **declared(kinds)), oracle)
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -244,7 +236,7 @@ KRON_COTANGENTS = [
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", KRON_COTANGENTS)
 def test_general_cotangents_through_a_kronecker_product(source, expr, wrt, kinds, expected,
                                                         oracle, layout):
-    assert_numeric(run(expr, wrt, layout, **_declarations(kinds)), oracle)
+    assert_numeric(run(expr, wrt, layout, **declared(kinds)), oracle)
 
 
 # --- tr(Xⁿ) with a symbolic n: n Xⁿ⁻¹ under a trace; no closed form outside one ---
