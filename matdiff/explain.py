@@ -128,6 +128,9 @@ def _step_sections(step: Step, result: Result, k: int) -> list:
         notes = [_readoff_note(kind, var)] + [identity_of(r) for r in used
                                               if getattr(r, "__doc__", None) and r.__doc__
                                               and r.__name__ not in _PLAIN_RULES]
+        if isinstance(term, Expr) and to_unicode(term) == to_unicode(form) and \
+                not [r for r in used if r.__name__ not in _PLAIN_RULES]:
+            notes = ["already in the form"]        # xᵀ A dx: nothing to rewrite
         read.append(Line(term, form, "; ".join(dict.fromkeys(notes))))
         shown_parts.append(g)
     raw = step.raw if kind.symmetric or not shown_parts else B.add(*shown_parts)
@@ -140,7 +143,7 @@ def _step_sections(step: Step, result: Result, k: int) -> list:
     # the simplification
     chain = []
     fired: list = []
-    shown = step.raw
+    shown = raw                 # as the read-off section last showed it
     for entry in step.simplification:
         if entry[0] == "phase":
             _, name, form = entry
