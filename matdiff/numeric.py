@@ -16,10 +16,11 @@ import math
 from dataclasses import dataclass
 
 from .errors import UnsupportedError
-from .expr import (Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, HadPow, Ident, Index, MatPow,
-                   Num, Ones, Pow, Sym, T, Zero, int_value)
+from .expr import (Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, Ident, Index, MatPow, Num,
+                   Ones, Sym, Zero)
 from .kinds import kind_of, second_kind
 from .ops import record
+from .sampling import domains_of, index_ranges
 
 
 def _np():
@@ -148,24 +149,6 @@ def random_inputs(symbols: dict, sizes: dict, rng, square_shift: float = 1.5,
     return out
 
 
-def domains_of(exprs) -> dict:
-    """The names that are, themselves, the argument of a function defined on part of the
-    line (log, sqrt, arcsin, ...: the record's `domain`) or the base of a power with a
-    fractional or symbolic exponent (positive), with the (low, high) to draw them from."""
-    out: dict = {}
-    for e in exprs:
-        for x in e.walk():
-            arg, dom = None, None
-            if isinstance(x, Fn) and x.args and record(x.op).extra.get("domain"):
-                arg, dom = x.args[0], record(x.op).extra["domain"]
-            elif isinstance(x, (Pow, HadPow)) and int_value(x.exp) is None:
-                arg, dom = x.base, (0, None)
-            if isinstance(arg, T):
-                arg = arg.arg
-            if isinstance(arg, Sym) and arg.name not in out:
-                out[arg.name] = dom
-    return out
-
 
 def integer_names(exprs) -> set:
     """Scalar names that a matrix power takes as its exponent (X^n): they are integers."""
@@ -223,20 +206,6 @@ def _index_value(x: Index, env: dict, sizes: dict, ev):
         out[i, j] = 1.0
     return out
 
-
-def index_ranges(exprs) -> dict:
-    """The symbolic indices of entries (x[i], X[i, j]) and the dimension each runs over."""
-    out: dict = {}
-    for e in exprs:
-        for x in e.walk():
-            if isinstance(x, Index) and x.arg is not None:
-                a = x.arg
-                pairs = [(x.i, a.rows if a.cols == 1 else a.cols)] if x.j is None \
-                    else [(x.i, a.rows), (x.j, a.cols)]
-                for name, d in pairs:
-                    if not name.isdigit():
-                        out.setdefault(name, d)
-    return out
 
 
 def evaluate(e: Expr, env: dict, sizes: dict):
@@ -459,8 +428,8 @@ def check_formula(function: Expr, variables, symbols: dict, layout: str, formula
                              constraints=constraints)
         env = random_inputs(symbols, sizes, rng, integers=integer_names((function,)),
                             domains=domains_of((function,)))
-        for name, d in index_ranges((function,)).items():
-            env[name] = int(rng.integers(size_of(d, sizes)))
+        for name, dims in index_ranges((function,)).items():
+            env[name] = int(rng.integers(min(size_of(d, sizes) for d in dims)))
         value = function_value if function_value is not None else (
             lambda en, _s=sizes: evaluate(function, en, _s))
         if not well_conditioned((function,) + tuple(guard), env, sizes):
@@ -485,7 +454,8 @@ def check_formula(function: Expr, variables, symbols: dict, layout: str, formula
         all_sizes.append(sizes)
         done += 1
     if done == 0:
-        raise NumericError("no random input gave a finite value")
+        raise NumericError("no random input gave a finite value away from singular matrices "
+                           "and the kinks of abs, relu, sign and step")
     return CheckReport(worst, done, all_sizes, worst <= tolerance, tolerance)
 
 

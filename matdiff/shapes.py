@@ -393,6 +393,7 @@ class Checker:
         self.dims = Dims()
         self.symbols: dict[str, Sym] = {}
         self.functions: dict[str, tuple] = {}
+        self.index_names: set = set()      # i in x[i]: an integer, never a variable too
         self.function_args: dict[str, tuple] = {}
         self.notes: list[str] = []
         self.exponent_names: set = set()
@@ -453,6 +454,8 @@ class Checker:
             return self.symbols[name]
         if name in self.functions:
             raise self.fail(f"'{name}' is used both as a function and as a variable", raw)
+        if name in self.index_names:
+            raise self.fail(f"'{name}' is used both as an index and as a variable", raw)
         if name in CALL_NAMES and raw is not None and not self.decls.declared(name):
             raise self.fail(f"'{name}' is a function; call it as {name}(...)", raw)
         if raw is not None and not self.decls.declared(name) and name in ALIASES:
@@ -861,6 +864,10 @@ class Checker:
         (ra,) = raw.args
         a = self.visit(ra)
         idx = raw.value
+        for i in idx:
+            if not i.isdigit() and i in self.symbols:
+                raise self.fail(f"'{i}' is used both as an index and as a variable", raw)
+            self.index_names.add(i)
         if a.is_scalar:
             raise self.fail(f"cannot index the scalar {self.describe(ra, a)}", raw)
         if a.is_vector:

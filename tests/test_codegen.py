@@ -495,3 +495,15 @@ def test_a_chain_with_vectors_is_not_shared_with_its_reversal():
         _same_values(r)
         from matdiff.verify import check
         assert check(r).ok
+
+
+@pytest.mark.parametrize("src,wrt", [
+    ("x[0] * sum(x)", "x"),                 # a literal index is no argument
+    ("X[i, i]", "X"),                       # an index of rows and columns: below both
+    ("X[i, j] * X[j, i]", "X"),
+    ("sum(arccosh(x))", "x"),               # check() draws inside the domain (x > 1)
+    ("sum(log(x)) + t^alpha", "x"),
+])
+def test_the_modules_check_draws_indices_and_domains_as_the_cli_does(src, wrt):
+    for seed in range(3):
+        assert load(python_code(run(src, wrt, scalar=["t"])))["check"](seed=seed) < 1e-6

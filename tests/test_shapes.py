@@ -130,3 +130,9 @@ def test_variable_checks():
 def test_a_variable_missing_from_the_expression_gets_its_default_kind():
     t = typed("tr(A)", wrt="X")
     assert t.wrt.shape[0] != 1 and t.wrt.shape[1] != 1
+
+
+@pytest.mark.parametrize("src", ["x[i] * i", "i * x[i]"])
+def test_a_name_is_an_index_or_a_variable_not_both(src):
+    with pytest.raises(ShapeError, match="both as an index and as a variable"):
+        typed(src, scalar="i")

@@ -201,13 +201,6 @@ def _pinv_build(u: Expr) -> Expr:
     return Fn("pinv", (u,))
 
 
-def _pinv_numpy(p, e):
-    """np.linalg.pinv of a matrix; of a vector v (a 1-D array, either way up), v/(vᵀv)."""
-    if e.arg.is_vector:
-        return f"(lambda v: v / (v @ v))({p.p(e.arg)[0]})", 5
-    return p.call("np.linalg.pinv", e.arg)
-
-
 function(
     "pinv", "Moore-Penrose pseudo-inverse (also X⁺)", needs=(ANY,),
     shape=lambda args: (args[0].cols, args[0].rows), build=_pinv_build, d=d_pinv,
@@ -215,7 +208,7 @@ function(
     transpose=lambda e: B.fn("pinv", B.transpose(e.arg)),
     unicode=lambda p, e: p.postfix(e.arg, "⁺"),
     latex=lambda p, e: p.postfix(e.arg, "^{+}"),
-    numpy=_pinv_numpy,
+    numpy=lambda p, e: p.call("np.linalg.pinv", e.arg),     # a matrix: pinv(v) is vᵀ/(vᵀv)
     evaluate=lambda np, vals, e: np.linalg.pinv(vals[0]),
     extra={"prec_unicode": 4}, family="matrix")
 

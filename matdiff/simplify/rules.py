@@ -364,10 +364,6 @@ def hadamard_rules(e: Had):
     Decreases: the number of factors, then of transposes."""
     if any(isinstance(f, Ident) for f in e.factors) and any(isinstance(f, T) for f in e.factors):
         return B.had(*(f.arg if isinstance(f, T) else f for f in e.factors))
-    if any(isinstance(f, HadPow) and isinstance(f.base, Ident) and (num_value(f.exp) or 0) > 0
-           for f in e.factors):                                  # I ∘ I = I
-        return B.had(*(f.base if isinstance(f, HadPow) and isinstance(f.base, Ident) else f
-                       for f in e.factors))
     fs = merge_powers(e.factors, lambda f: (f.base, f.exp) if isinstance(f, HadPow)
                       else (f, B.ONE), B.hadpow)
     return None if fs is None else B.had(*fs)
