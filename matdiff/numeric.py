@@ -496,8 +496,8 @@ def second_derivative(value, env: dict, variables, fshape, layout: str, sizes: d
 
 
 def eval_numpy_code(code: str, env: dict):
-    """Evaluate generated NumPy code with the inputs (keywords get a trailing _)."""
-    import keyword
+    """Evaluate generated NumPy code with the inputs (named as `py_name` spells them)."""
+    from .render.numpy import py_name
 
     np = _np()
     import scipy
@@ -505,6 +505,6 @@ def eval_numpy_code(code: str, env: dict):
 
     ns = {"np": np, "scipy": scipy}
     for k, v in env.items():
-        ns[k + "_" if keyword.iskeyword(k) else k] = v
+        ns[py_name(k)] = v
     with np.errstate(all="ignore"):
         return eval(code, ns)   # noqa: S307 - our own generated code

@@ -153,3 +153,9 @@ def test_numpy_reads_a_dimension_known_only_inside_a_product():
     assert "v.shape[0] // (A.shape[0])" in code
     env = {"v": np.arange(6.0), "A": np.ones((2, 5))}
     np.testing.assert_array_equal(eval_numpy_code(code, env), np.eye(6))
+
+
+def test_numpy_renames_a_variable_called_np():
+    r = run("np^T x", "x")
+    assert numpy_code(r) == "np_"
+    assert eval_numpy_code(numpy_code(r), {"np": np.arange(3.0), "x": np.ones(3)})[2] == 2.0

@@ -25,7 +25,9 @@ ATOM, POW, UNARY, MUL, ADD = 5, 4, 3, 2, 1
 
 
 def py_name(name: str) -> str:
-    return name + "_" if keyword.iskeyword(name) else name
+    """A variable's name in NumPy code: keywords, and the modules' names np and scipy,
+    get a trailing _."""
+    return name + "_" if keyword.iskeyword(name) or name in ("np", "scipy") else name
 
 
 def kind(e: Expr) -> str:
