@@ -507,3 +507,14 @@ def test_a_chain_with_vectors_is_not_shared_with_its_reversal():
 def test_the_modules_check_draws_indices_and_domains_as_the_cli_does(src, wrt):
     for seed in range(3):
         assert load(python_code(run(src, wrt, scalar=["t"])))["check"](seed=seed) < 1e-6
+
+
+@pytest.mark.parametrize("src,wrt", [
+    ("y^T kron(A, B) vec(X)", "X"),         # y's m·n read off A and B; r·s = p·q
+    ("unvec(v, A) b", "v"),                 # n = len(v) // m
+    ("tr(kron(A, X))", "X"),                # m·p = n·q: sizes drawn until they fit
+])
+def test_the_module_reads_dimensions_inside_products_and_keeps_constraints(src, wrt):
+    text = python_code(run(src, wrt))
+    for seed in range(3):
+        assert load(text)["check"](seed=seed) < 1e-6

@@ -100,21 +100,40 @@ def python_code(result) -> str:
     indices = index_ranges((f,))    # x[i]: i is an integer argument
 
     # a Python name for each dimension, read off the first argument that has it
+    # (a factor of a product m·n, with m known: the size // m)
     dim_names: dict = {}
     firsts: list = []
+    products: list = []
     for name in order:
         s = symbols[name]
         for axis, d in enumerate(s.shape):
-            for x in (d.factors if isinstance(d, DimProd) else (d,)):
-                if isinstance(x, str) and x not in dim_names:
-                    dim_names[x] = f"{x}_"
-                    if isinstance(d, str):
-                        firsts.append((x, name, axis if not s.is_col else 0))
+            at = axis if not s.is_col else 0
+            if isinstance(d, str) and d not in dim_names:
+                dim_names[d] = f"{d}_"
+                firsts.append((d, name, at, ()))
+            elif isinstance(d, DimProd):
+                products.append((d, name, at))
+    found = True
+    while found:
+        found = False
+        for d, name, at in products:
+            unknown = [x for x in d.factors if isinstance(x, str) and x not in dim_names]
+            if len(unknown) == 1:
+                dim_names[unknown[0]] = f"{unknown[0]}_"
+                firsts.append((unknown[0], name, at, tuple(x for x in d.factors
+                                                          if x != unknown[0])))
+                found = True
+    for d, name, _ in products:
+        if any(isinstance(x, str) and x not in dim_names for x in d.factors):
+            raise UnsupportedError(f"--format python cannot tell the dimensions {d} of {name} "
+                                   "apart: no other argument has one of them")
     names = python_names(order + [i for i in indices if i not in symbols],
                          dim_names.values())
     order_all = order + [i for i in indices if i not in symbols]
     args = ", ".join(names[n] for n in order_all)
-    reads = [f"    {dim_names[x]} = {names[name]}.shape[{axis}]" for x, name, axis in firsts]
+    reads = [f"    {dim_names[x]} = {names[name]}.shape[{axis}]"
+             + (f" // ({' * '.join(_dim_code(k, dim_names) for k in known)})" if known else "")
+             for x, name, axis, known in firsts]
     memo: dict = {}
     outputs = [(n, _renamed(e, names, memo)) for n, e in _outputs(result)]
     prog = program([e for _, e in outputs], dict(dim_names), result.layout)
@@ -194,6 +213,7 @@ def _check_function(result, order: list, dim_names: dict, args: str, names: dict
     """`check()`: its own names start with `_`, which the user's names never do here
     (`python_names`), so a variable called `v` or `g` stays the user's."""
     symbols = result.typed.symbols
+    constraints = result.typed.constraints
     domains = domains_of((result.function,))
     out = ["def _differences(fun, v0):",
            '    """g[i, j] = d vec(fun(v))_j / d vec(v)_i by central differences."""',
@@ -217,10 +237,17 @@ def _check_function(result, order: list, dim_names: dict, args: str, names: dict
            '    """Compare the derivatives with central finite differences at random inputs',
            '    (random sizes, redrawn until the values are finite)."""',
            "    _rng = np.random.default_rng(seed)",
-           "    for _ in range(50):"]
-    body = [f"_sizes = _rng.permutation(np.arange(2, {max(7, 2 + len(dim_names))}))"]
+           f"    for _ in range({200 if constraints else 50}):"]
+    if constraints:     # sizes tied by a product (kron(A, B) against X): drawn until they fit
+        body = [f"_sizes = _rng.integers(2, 7, {len(dim_names)})"]
+    else:
+        body = [f"_sizes = _rng.permutation(np.arange(2, {max(7, 2 + len(dim_names))}))"]
     for i, d in enumerate(dim_names):
         body.append(f"{dim_names[d]} = int(_sizes[{i}])")
+    for a, b in constraints:
+        body.append(f"if {' * '.join(_dim_code(x, dim_names) for x in a)} != "
+                    f"{' * '.join(_dim_code(x, dim_names) for x in b)}:")
+        body.append("    continue")
     for name in order:
         pn = names[name]
         if name not in symbols:         # an index: an entry at random
