@@ -241,7 +241,7 @@ def evaluate(e: Expr, env: dict, sizes: dict):
                 raise NumericError(f"the abstract function {x.name}() has no value")
             return _as2d(env[x.name])
         if isinstance(x, Deriv):
-            from .render.numpy import deriv_name
+            from .codegen.printer import deriv_name
             name = deriv_name(x)
             if name not in env:
                 raise NumericError(f"the abstract derivative {name} has no value")
@@ -497,7 +497,7 @@ def second_derivative(value, env: dict, variables, fshape, layout: str, sizes: d
 
 def eval_numpy_code(code: str, env: dict):
     """Evaluate generated NumPy code with the inputs (named as `py_name` spells them)."""
-    from .render.numpy import py_name
+    from .codegen.printer import py_name
 
     np = _np()
     import scipy

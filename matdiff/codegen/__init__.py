@@ -20,9 +20,11 @@ evaluates code as written, left to right. This stage, separate from the display 
              find one value computed in several places;
   emit       (`matdiff.codegen.emit`) NumPy code, shared values computed once: named
              with `(t0 := ...)` inside one expression (`--format numpy`), or as
-             statements `t0 = ...` (`--format python`).
+             statements `t0 = ...` (`--format python`);
+  printer    (`matdiff.codegen.printer`) how each node is spelled in NumPy, which
+             `emit` extends and `matdiff.render.numpy` uses for results as they read.
 
-Nothing here imports NumPy: the cost model is arithmetic on symbolic shapes.
+Nothing here imports NumPy, and nothing here imports the render stage: the cost model is arithmetic on symbolic shapes.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from ..expr import Expr, Fn, T, int_value
-from ..render.numpy import ATOM, MUL, POW, NumpyPrinter, kind
+from .printer import ATOM, MUL, POW, NumpyPrinter, kind
 from . import cost as C
 from .ir import (LU, LUSolve, OuterSum, Prod, Solve, TraceProd, canonical, diag_vector, operands,
                  scaling_operand, transpose)
