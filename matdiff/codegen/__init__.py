@@ -29,13 +29,15 @@ Nothing here imports NumPy, and nothing here imports the render stage: the cost 
 
 from __future__ import annotations
 
-from .emit import Program
-from .optimize import optimize, shared_cost, total_cost
+# The passes load on first use: `matdiff.render` needs only the printer on every run.
 
 
-def program(exprs: list, dims: dict, layout: str = "numerator", share: bool = True) -> Program:
+def program(exprs: list, dims: dict, layout: str = "numerator", share: bool = True):
     """The expressions (display forms, e.g. a value and its derivatives) optimised
-    together, ready to print; `dims` gives the code for each symbolic dimension."""
+    together, ready to print (a `matdiff.codegen.emit.Program`); `dims` gives the code
+    for each symbolic dimension."""
+    from .emit import Program
+    from .optimize import optimize
     return Program(optimize(list(exprs), layout), dims, layout, share)
 
 
@@ -46,4 +48,4 @@ def numpy_expression(expr, dims: dict, layout: str = "numerator", share: bool = 
     return program([expr], dims, layout, share).expression(0, avoid)
 
 
-__all__ = ["program", "numpy_expression", "optimize", "shared_cost", "total_cost", "Program"]
+__all__ = ["program", "numpy_expression"]
