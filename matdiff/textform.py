@@ -82,6 +82,19 @@ def broadcast_scalar(e: Expr):
     return None
 
 
+def signed_terms(e: Add):
+    """(first?, negative?, what to print) for each term of a sum, as every printer writes
+    it: a scalar spread over every entry (s · ones, in a sum with a vector or matrix)
+    printed as the scalar, and a negative term as its magnitude after a minus."""
+    spread = not e.is_scalar and any(broadcast_scalar(t) is None for t in e.terms)
+    for i, term in enumerate(e.terms):
+        s = broadcast_scalar(term) if spread else None
+        if s is not None:
+            term = s
+        negative, mag = neg_parts(term)
+        yield i == 0, negative and i > 0, mag if negative and i > 0 else term
+
+
 @dataclass(frozen=True)
 class TextStyle:
     """Where the input syntax offers a choice, the spelling to print: |X| or det(X),
@@ -310,19 +323,9 @@ class TextPrinter:
 
     def p_Add(self, e: Add) -> str:
         out = ""
-        spread = not e.is_scalar and any(broadcast_scalar(t) is None for t in e.terms)
-        for i, term in enumerate(e.terms):
-            if spread:
-                s = broadcast_scalar(term)
-                if s is not None:
-                    term = s
-            negative, mag = neg_parts(term)
-            if i == 0:
-                out = self.p(term, P_SUM)
-            elif negative:
-                out += " - " + self.p(mag, P_SUM + 1 if isinstance(mag, Add) else P_SUM)
-            else:
-                out += " + " + self.p(term, P_SUM + 1 if isinstance(term, Add) else P_SUM)
+        for first, minus, term in signed_terms(e):
+            prec = P_SUM + 1 if isinstance(term, Add) and not first else P_SUM
+            out += ("" if first else " - " if minus else " + ") + self.p(term, prec)
         return out
 
     def join_factors(self, factors: list[Expr]) -> str:

@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from matdiff.core import differentiate
-from matdiff.numeric import check_formula, eval_numpy_code
+from matdiff.numeric import check_formula, choose_sizes, eval_numpy_code, random_inputs
 from matdiff.render import numpy_code, render
 from matdiff.shapes import Declarations
 
@@ -66,3 +66,20 @@ inv = np.linalg.inv
 det = np.linalg.det
 norm = np.linalg.norm
 mpow = np.linalg.matrix_power
+
+
+def random_env(r, seed=3) -> dict:
+    """Random inputs for a result, at sizes that satisfy its constraints."""
+    rng = np.random.default_rng(seed)
+    sizes = choose_sizes(r.typed.symbols, rng, exprs=(r.function, r.expr))
+    return random_inputs(r.typed.symbols, sizes, rng)
+
+
+def assert_denominator_is_the_transpose(expr, wrt, kinds: dict) -> None:
+    """The denominator layout's NumPy value is the numerator layout's, transposed."""
+    num = run(expr, wrt, "numerator", **declared(kinds))
+    den = run(expr, wrt, "denominator", **declared(kinds))
+    env = random_env(num)
+    a = np.asarray(eval_numpy_code(numpy_code(num), env))
+    b = np.asarray(eval_numpy_code(numpy_code(den), env))
+    assert np.allclose(a.T, b)

@@ -27,11 +27,12 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from helpers import declared, inv, matches_form, mpow, norm, numeric_error, run
+from helpers import (assert_denominator_is_the_transpose, declared, inv, matches_form,
+                     mpow, norm, numeric_error, random_env, run)
 from matdiff.core import analyse
 from matdiff.errors import MatdiffError
 from matdiff.explain import explain, to_plain
-from matdiff.numeric import choose_sizes, compare, eval_numpy_code, random_inputs
+from matdiff.numeric import compare, eval_numpy_code
 from matdiff.render import dims_text, numpy_code, render
 from matdiff.shapes import Declarations
 from matdiff.textform import to_text
@@ -158,11 +159,6 @@ def test_numerically(source, expr, wrt, kinds, expected, oracle, kind, layout):
     assert err < TOL2, f"{expr} wrt {wrt} [{layout}]: {render(r, 'text')}: error {err:.3g}"
 
 
-def _random_env(r, seed=3):
-    rng = np.random.default_rng(seed)
-    sizes = choose_sizes(r.typed.symbols, rng, exprs=(r.function, r.expr))
-    return random_inputs(r.typed.symbols, sizes, rng)
-
 
 def _contract_shape(oracle, env, wrt, layout):
     """The contract's table of second derivatives (numerator; denominator transposed)."""
@@ -184,19 +180,14 @@ def _contract_shape(oracle, env, wrt, layout):
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, kind, layout):
     r = run(expr, wrt, layout, **declared(kinds))
-    env = _random_env(r)
+    env = random_env(r)
     got = np.asarray(eval_numpy_code(numpy_code(r), env))
     assert got.shape == _contract_shape(oracle, env, wrt, layout)
 
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)
 def test_denominator_is_the_transpose(source, expr, wrt, kinds, expected, oracle, kind):
-    num = run(expr, wrt, "numerator", **declared(kinds))
-    den = run(expr, wrt, "denominator", **declared(kinds))
-    env = _random_env(num)
-    a = np.asarray(eval_numpy_code(numpy_code(num), env))
-    b = np.asarray(eval_numpy_code(numpy_code(den), env))
-    assert np.allclose(a.T, b)
+    assert_denominator_is_the_transpose(expr, wrt, kinds)
 
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle,kind", SECOND)

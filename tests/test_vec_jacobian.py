@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 import scipy.linalg as sla
 
-from helpers import assert_numeric, declared, inv, matches_form, mpow, run
+from helpers import (assert_denominator_is_the_transpose, assert_numeric, declared, inv,
+                     matches_form, mpow, random_env, run)
 from matdiff.errors import MatdiffError, UnsupportedError
-from matdiff.numeric import (choose_sizes, compare, eval_numpy_code, numeric_derivative,
-                             random_inputs)
+from matdiff.numeric import compare, eval_numpy_code, numeric_derivative
 from matdiff.render import numpy_code, render
 
 LAYOUTS = ["numerator", "denominator"]
@@ -117,18 +117,13 @@ def test_numerically(source, expr, wrt, kinds, expected, oracle, layout):
     assert_numeric(run(expr, wrt, layout, **declared(kinds)), oracle)
 
 
-def _random_env(r, seed=3):
-    rng = np.random.default_rng(seed)
-    sizes = choose_sizes(r.typed.symbols, rng, exprs=(r.function, r.expr))
-    return random_inputs(r.typed.symbols, sizes, rng)
-
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", VEC_JACOBIANS)
 def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, layout):
     """Numerator: (size of F, size of X) = d vec F / d vec(X)ᵀ; denominator: transposed."""
     r = run(expr, wrt, layout, **declared(kinds))
-    env = _random_env(r)
+    env = random_env(r)
     got = np.asarray(eval_numpy_code(numpy_code(r), env))
     f_size = np.asarray(oracle(**env)).size
     x_size = np.asarray(env[wrt]).size
@@ -138,12 +133,7 @@ def test_shape_is_the_contracts(source, expr, wrt, kinds, expected, oracle, layo
 
 @pytest.mark.parametrize("source,expr,wrt,kinds,expected,oracle", VEC_JACOBIANS)
 def test_denominator_is_the_transpose(source, expr, wrt, kinds, expected, oracle):
-    num = run(expr, wrt, "numerator", **declared(kinds))
-    den = run(expr, wrt, "denominator", **declared(kinds))
-    env = _random_env(num)
-    a = np.asarray(eval_numpy_code(numpy_code(num), env))
-    b = np.asarray(eval_numpy_code(numpy_code(den), env))
-    assert np.allclose(a.T, b)
+    assert_denominator_is_the_transpose(expr, wrt, kinds)
 
 
 # ---------------------------------------------------------------------------

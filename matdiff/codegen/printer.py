@@ -17,7 +17,7 @@ from ..errors import UnsupportedError
 from ..expr import (Add, Call, Commutation, Deriv, Diff, DimProd, Expr, Fn, Had, HadPow, Ident,
                     Index, Kron, MatPow, Mul, Num, Ones, Pow, Sym, T, Zero, int_value)
 from ..ops import record
-from ..textform import broadcast_scalar, neg_parts, split_mul
+from ..textform import signed_terms, split_mul
 
 ATOM, POW, UNARY, MUL, ADD = 5, 4, 3, 2, 1
 
@@ -145,21 +145,18 @@ class NumpyPrinter:
     def p_Ident(self, e: Ident):
         return f"np.eye({self.dim(e.n)})", ATOM
 
-    def p_Zero(self, e: Zero):
+    def filled(self, fn: str, e: Expr):
+        """np.zeros / np.ones of e's shape (1-D for a vector)."""
         k = kind(e)
-        if k == "col":
-            return f"np.zeros({self.dim(e.rows)})", ATOM
-        if k == "row":
-            return f"np.zeros({self.dim(e.cols)})", ATOM
-        return f"np.zeros(({self.dim(e.rows)}, {self.dim(e.cols)}))", ATOM
+        if k in ("col", "row"):
+            return f"{fn}({self.dim(e.rows if k == 'col' else e.cols)})", ATOM
+        return f"{fn}(({self.dim(e.rows)}, {self.dim(e.cols)}))", ATOM
+
+    def p_Zero(self, e: Zero):
+        return self.filled("np.zeros", e)
 
     def p_Ones(self, e: Ones):
-        k = kind(e)
-        if k == "col":
-            return f"np.ones({self.dim(e.rows)})", ATOM
-        if k == "row":
-            return f"np.ones({self.dim(e.cols)})", ATOM
-        return f"np.ones(({self.dim(e.rows)}, {self.dim(e.cols)}))", ATOM
+        return self.filled("np.ones", e)
 
     def p_Commutation(self, e: Commutation):
         m, n = self.dim(e.m), self.dim(e.n)
@@ -184,19 +181,8 @@ class NumpyPrinter:
     # -- the algebra -------------------------------------------------------------
     def p_Add(self, e: Add):
         out = ""
-        spread = not e.is_scalar and any(broadcast_scalar(t) is None for t in e.terms)
-        for i, t in enumerate(e.terms):
-            if spread:
-                s = broadcast_scalar(t)
-                if s is not None:
-                    t = s
-            negative, mag = neg_parts(t)
-            if i == 0:
-                out = self.at(t, ADD)
-            elif negative:
-                out += " - " + self.at(mag, MUL)
-            else:
-                out += " + " + self.at(t, ADD)
+        for first, minus, t in signed_terms(e):
+            out += ("" if first else " - " if minus else " + ") + self.at(t, MUL if minus else ADD)
         return out, ADD
 
     def chain(self, factors) -> tuple[str, str]:
